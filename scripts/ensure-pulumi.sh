@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Finds or installs the Pulumi CLI and the Node.js language host, then prints the folder that holds them.
+# Order: PULUMI_BIN_DIR, PATH, our cache, the official installer (when the internet is reachable),
+# else a build from the Go module proxy. Everything it builds lives in the cache, never in the repo.
+# Progress goes to stderr; stdout is only the bin folder, so callers can do PATH="$(ensure-pulumi.sh):$PATH".
+set -euo pipefail
+
+PULUMI_VERSION="${SMSCHANNELS_PULUMI_VERSION:-3.248.0}"
+# pulumi-language-nodejs has no tags of its own: this is the commit of the release above.
+LANGHOST_COMMIT="${SMSCHANNELS_PULUMI_LANGHOST_COMMIT:-a88168d865b7}"
+CACHE_ROOT="${SMSCHANNELS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sms-channels}"
+BIN_DIR="$CACHE_ROOT/pulumi-$PULUMI_VERSION/bin"
+
+say() { printf '[ensure-pulumi] %s\n' "$*" >&2; }
+have_both() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-nodejs" ]; }
+
+if [ -n "${PULUMI_BIN_DIR:-}" ] && have_both "$PULUMI_BIN_DIR"; then
+  echo "$PULUMI_BIN_DIR"; exit 0
+fi
+if command -v pulumi >/dev/null 2>&1 && command -v pulumi-language-nodejs >/dev/null 2>&1; then
+  dirname "$(command -v pulumi)"; exit 0
+fi
+if have_both "$BIN_DIR"; then
+  echo "$BIN_DIR"; exit 0
+fi
+
+mkdir -p "$CACHE_ROOT"
+exec 9>"$CACHE_ROOT/.lock"
+say "waiting for the cache lock (another install may be running)"
+flock 9
+if have_both "$BIN_DIR"; then echo "$BIN_DIR"; exit 0; fi
+
+# 1. The official installer, where the internet is reachable.
+if command -v curl >/dev/null 2>&1 && curl -fsS --max-time 5 -o /dev/null https://get.pulumi.com 2>/dev/null; then
+  say "installing Pulumi $PULUMI_VERSION with the official installer into $CACHE_ROOT"
+  tmp="$(mktemp -d)"
+  if curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION" --install-root "$tmp" --no-edit-path >&2; then
+    mkdir -p "$BIN_DIR"
+    cp "$tmp"/bin/pulumi "$tmp"/bin/pulumi-language-nodejs "$BIN_DIR"/
+    rm -rf "$tmp"
+    echo "$BIN_DIR"; exit 0
+  fi
+  rm -rf "$tmp"
+  say "the official installer failed; trying a build from the Go module proxy"
+fi
+
+# 2. A build from the Go module proxy.
+if ! command -v go >/dev/null 2>&1; then
+  say "no Pulumi CLI found and no way to install one."
+  say "Install it from https://www.pulumi.com/docs/install/ (pulumi and pulumi-language-nodejs on PATH),"
+  say "or install Go 1.22+ so that this script can build Pulumi $PULUMI_VERSION from the Go module proxy."
+  exit 1
+fi
+SRC="$CACHE_ROOT/pulumi-$PULUMI_VERSION/src"
+export GOFLAGS="${GOFLAGS:-} -mod=mod"
+LDFLAGS="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+# A wrapper module per binary: `go install pkg@version` refuses modules with replace directives.
+wrapper() { # dir, require lines, import path
+  mkdir -p "$1"
+  printf 'module smschannels.local/wrapper\n\ngo 1.22\n\nrequire (\n%s\n)\n' "$2" > "$1/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$3" > "$1/tools.go"
+}
+mkdir -p "$BIN_DIR.tmp"
+
+say "step 1/2: building pulumi $PULUMI_VERSION from the Go module proxy (one time, 5-15 minutes on 2 cores)"
+wrapper "$SRC/cli" "	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+(cd "$SRC/cli" && go mod tidy >&2 && go build -trimpath -ldflags "$LDFLAGS" -o "$BIN_DIR.tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2)
+
+say "step 2/2: building pulumi-language-nodejs"
+LH=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+wrapper "$SRC/langhost" "	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION" "$LH"
+if (cd "$SRC/langhost" && go get "$LH@$LANGHOST_COMMIT" >&2 && go mod tidy >&2 &&
+    go build -trimpath -ldflags "$LDFLAGS" -o "$BIN_DIR.tmp/pulumi-language-nodejs" "$LH" >&2); then
+  :
+else
+  # Some module proxies do not serve that untagged module. Until v3.68.0 the same language host was a
+  # package of the sdk module itself; it speaks the same LanguageRuntime protocol and runs the
+  # @pulumi/pulumi run script of the program's own node_modules, so it drives a current engine.
+  say "that module is not served here; building the language host shipped in sdk v3.68.0 instead"
+  LH=github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+  wrapper "$SRC/langhost" "	github.com/pulumi/pulumi/sdk/v3 v3.68.0" "$LH"
+  (cd "$SRC/langhost" && rm -f go.sum && go mod tidy >&2 &&
+    go build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.68.0" \
+      -o "$BIN_DIR.tmp/pulumi-language-nodejs" "$LH" >&2)
+fi
+rm -rf "$BIN_DIR"
+mv "$BIN_DIR.tmp" "$BIN_DIR"
+say "installed into $BIN_DIR"
+echo "$BIN_DIR"

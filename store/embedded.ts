@@ -1,0 +1,84 @@
+import fs from "node:fs";
+import path from "node:path";
+import { CoreStore } from "./core";
+import { Keyring } from "./crypto";
+import { StoreError } from "./errors";
+import { SqliteBackend } from "./sqlite/backend";
+
+export interface EmbeddedStoreOptions {
+  /** The SQLite file. */
+  readonly path: string;
+  /** `smschannels:storeKey`: base64 key(s), newest first. Without it, a key file beside the store. */
+  readonly key?: string;
+  /** Told when the store falls back to a key file. */
+  readonly warn?: (message: string) => void;
+}
+
+/** `store.db` → `store.key`, beside it. */
+export function keyFileFor(storePath: string): string {
+  const ext = path.extname(storePath);
+  return ext ? storePath.slice(0, -ext.length) + ".key" : `${storePath}.key`;
+}
+
+/**
+ * Opens (and creates where missing) the embedded store: a local SQLite file, secrets encrypted at
+ * rest with the configured key, or else with a generated key kept in a 0600 file beside the store.
+ */
+export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<CoreStore> {
+  const file = path.resolve(options.path);
+  const keyring = options.key ? Keyring.parse(options.key) : loadOrCreateKeyFile(file, options.warn);
+  const store = new CoreStore(new SqliteBackend(file), keyring);
+  try {
+    await store.assertKeysOpenStore();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return store;
+}
+
+function loadOrCreateKeyFile(storeFile: string, warn?: (message: string) => void): Keyring {
+  const keyFile = keyFileFor(storeFile);
+  const advice =
+    "anyone who can read it can decrypt the store; for shared or long-lived stores set smschannels:storeKey (pulumi config set --secret) or SMSCHANNELS_STORE_KEY";
+  if (fs.existsSync(keyFile)) {
+    const mode = fs.statSync(keyFile).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new StoreError(
+        "INVALID_INPUT",
+        `storeKey: the key file ${keyFile} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${keyFile}`,
+        "storeKey",
+      );
+    }
+    warn?.(`secrets at rest are encrypted with the key file ${keyFile}: ${advice}`);
+    return Keyring.parse(fs.readFileSync(keyFile, "utf8"));
+  }
+  if (fs.existsSync(storeFile) && fs.statSync(storeFile).size > 0) {
+    // A store without its key: a new key would make every stored secret unreadable, so say so.
+    const probe = new SqliteBackend(storeFile);
+    try {
+      const holdsSecrets =
+        (probe.db.prepare("SELECT COUNT(*) AS n FROM records WHERE secret_key_id IS NOT NULL").get() as { n: number }).n > 0;
+      if (holdsSecrets) {
+        throw new StoreError(
+          "KEY_MISSING",
+          `storeKey: the store ${storeFile} holds secrets but its key file ${keyFile} is missing and no storeKey is configured; restore the key file or set smschannels:storeKey`,
+          "storeKey",
+        );
+      }
+    } finally {
+      probe.db.close();
+    }
+  }
+  fs.mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
+  const text = Keyring.generateKeyText();
+  // `wx`: if two processes race to create it, one wins and the other reads the winner's key.
+  try {
+    fs.writeFileSync(keyFile, text + "\n", { mode: 0o600, flag: "wx" });
+    warn?.(`generated a new key file ${keyFile} (mode 0600) to encrypt secrets at rest: ${advice}`);
+    return Keyring.parse(text);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return Keyring.parse(fs.readFileSync(keyFile, "utf8"));
+    throw e;
+  }
+}

@@ -1,0 +1,112 @@
+import { StoreError } from "./errors";
+import type { RecordRow } from "./backend";
+import type { RecordInput, RecordKind, RecordRef } from "./types";
+import { CREDENTIAL_TYPES, RECORD_KINDS } from "./types";
+
+export const SANDBOX_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const MAX_NAME = 200;
+
+/** The input field that a reference of this kind comes from, for error messages. */
+export function refField(kind: RecordKind): string {
+  switch (kind) {
+    case "api-credential":
+      return "apiCredential";
+    case "webhook":
+      return "webhooks";
+    case "channel-configuration":
+      return "channelConfiguration";
+  }
+}
+
+export function describe(row: Pick<RecordRow, "kind" | "name" | "id">): string {
+  return `${row.kind} "${row.name}" (id ${row.id})`;
+}
+
+export function checkSandbox(sandbox: unknown): asserts sandbox is string {
+  if (typeof sandbox !== "string" || !SANDBOX_PATTERN.test(sandbox)) {
+    throw new StoreError(
+      "INVALID_INPUT",
+      `sandbox: must match ${SANDBOX_PATTERN} (lowercase letters, digits and hyphens, at most 63), got ${JSON.stringify(sandbox)}`,
+      "sandbox",
+    );
+  }
+}
+
+export function checkKind(kind: unknown): asserts kind is RecordKind {
+  if (!(RECORD_KINDS as readonly unknown[]).includes(kind)) {
+    throw new StoreError("INVALID_INPUT", `kind: must be one of ${RECORD_KINDS.join(", ")}`, "kind");
+  }
+}
+
+/** Shape checks that do not need other records. */
+export function checkInput(input: RecordInput): void {
+  checkSandbox(input.sandbox);
+  checkKind(input.kind);
+  if (typeof input.name !== "string" || input.name.length === 0 || input.name.length > MAX_NAME) {
+    throw new StoreError("INVALID_INPUT", `name: must be a non-empty string of at most ${MAX_NAME} characters`, "name");
+  }
+  if (input.kind === "api-credential") {
+    if (!(CREDENTIAL_TYPES as readonly unknown[]).includes(input.credentialType)) {
+      throw new StoreError(
+        "INVALID_INPUT",
+        `credentialType: an api-credential needs one of ${CREDENTIAL_TYPES.join(", ")}`,
+        "credentialType",
+      );
+    }
+  } else if (input.credentialType !== undefined) {
+    throw new StoreError("INVALID_INPUT", `credentialType: only an api-credential has one`, "credentialType");
+  }
+  if (typeof input.data !== "object" || input.data === null || Array.isArray(input.data)) {
+    throw new StoreError("INVALID_INPUT", "data: must be a JSON object", "data");
+  }
+  checkRefShapes(input.kind, input.refs ?? []);
+}
+
+const ALLOWED_REFS: Record<RecordKind, readonly RecordKind[]> = {
+  "api-credential": [],
+  webhook: ["api-credential"],
+  "channel-configuration": ["api-credential", "webhook"],
+};
+
+export function checkRefShapes(kind: RecordKind, refs: readonly RecordRef[]): void {
+  for (const ref of refs) {
+    if (!ALLOWED_REFS[kind].includes(ref.kind) || typeof ref.id !== "string" || ref.id.length === 0) {
+      throw new StoreError("INVALID_INPUT", `refs: a ${kind} cannot refer to a ${ref.kind}`, "refs");
+    }
+  }
+  if (kind !== "api-credential") {
+    const creds = refs.filter((r) => r.kind === "api-credential").length;
+    if (creds !== 1) {
+      throw new StoreError("INVALID_INPUT", `apiCredential: a ${kind} refers to exactly one API credential`, "apiCredential");
+    }
+  }
+}
+
+/**
+ * The contract's rules between records, checked inside the writing transaction with the referenced
+ * records as they are now:
+ * - everything that refers to each other lives in one sandbox;
+ * - an `rcs` channel configuration takes a `custom-rcs` credential only.
+ */
+export function checkReferences(row: RecordRow, referenced: readonly RecordRow[]): void {
+  for (const ref of referenced) {
+    if (ref.sandbox !== row.sandbox) {
+      throw new StoreError(
+        "RULE_VIOLATION",
+        `${refField(ref.kind)}: ${describe(ref)} lives in sandbox "${ref.sandbox}", but ${row.kind} "${row.name}" is in sandbox "${row.sandbox}"; records that refer to each other must share one sandbox`,
+        refField(ref.kind),
+      );
+    }
+  }
+  if (row.kind === "channel-configuration" && row.data["channel"] === "rcs") {
+    const credential = referenced.find((r) => r.kind === "api-credential");
+    if (credential && credential.credentialType !== "custom-rcs") {
+      throw new StoreError(
+        "RULE_VIOLATION",
+        `apiCredential: channel configuration "${row.name}" is an rcs channel, but ${describe(credential)} is a ${credential.credentialType} credential. RCS needs another payload format than SMS: bind the channel to a CustomRcsCredential (custom-rcs) instead`,
+        "apiCredential",
+        { credentialId: credential.id, credentialType: credential.credentialType },
+      );
+    }
+  }
+}

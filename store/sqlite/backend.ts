@@ -1,0 +1,292 @@
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import type { IdempotencyRecord, RecordRow, StoreBackend, StoreTx } from "../backend";
+import { StoreError } from "../errors";
+import type { AuditEntry, CredentialType, RecordKind, RecordRef } from "../types";
+import { SQLITE_MIGRATIONS, type Migration } from "./migrations";
+
+interface Row {
+  id: string;
+  sandbox: string;
+  kind: string;
+  name: string;
+  credential_type: string | null;
+  version: number;
+  data: string;
+  secret_ciphertext: Buffer | null;
+  secret_nonce: Buffer | null;
+  secret_key_id: string | null;
+  secret_fingerprint: string | null;
+  owner_urn: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One connection, one transaction at a time: better-sqlite3 is synchronous, but callers are not. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+export interface SqliteBackendOptions {
+  /** Milliseconds to wait for another process's write lock. */
+  readonly busyTimeoutMs?: number;
+  readonly migrations?: readonly Migration[];
+}
+
+/**
+ * The embedded store's file: SQLite in WAL mode with full fsync, so a crash at any point leaves the
+ * old record or the new one. Several processes (two stacks at once) may share the file.
+ */
+export class SqliteBackend implements StoreBackend {
+  readonly db: Database.Database;
+  private readonly mutex = new Mutex();
+
+  constructor(
+    readonly file: string,
+    options: SqliteBackendOptions = {},
+  ) {
+    if (file !== ":memory:") {
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    }
+    // The database, its WAL and its shared-memory file all hold secrets' ciphertext and record
+    // data: none of them may be readable by other users.
+    const oldUmask = process.umask(0o077);
+    try {
+      this.db = new Database(file);
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = FULL");
+      this.db.pragma("foreign_keys = ON");
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10000}`);
+      migrate(this.db, options.migrations ?? SQLITE_MIGRATIONS);
+    } finally {
+      process.umask(oldUmask);
+    }
+    if (file !== ":memory:") {
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
+      }
+    }
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      // IMMEDIATE takes the write lock at once, so two processes never both read, then both write.
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(new SqliteTx(this.db));
+        this.db.exec("COMMIT");
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw e;
+      }
+    });
+  }
+
+  read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.db.exec("BEGIN");
+      try {
+        return await fn(new SqliteTx(this.db));
+      } finally {
+        if (this.db.inTransaction) this.db.exec("COMMIT");
+      }
+    });
+  }
+
+  async sealedKeyIds(): Promise<string[]> {
+    return this.mutex.run(async () =>
+      (
+        this.db
+          .prepare("SELECT DISTINCT secret_key_id AS k FROM records WHERE secret_key_id IS NOT NULL")
+          .all() as { k: string }[]
+      ).map((r) => r.k),
+    );
+  }
+
+  async auditLog(limit: number): Promise<AuditEntry[]> {
+    return this.mutex.run(async () =>
+      (
+        this.db
+          .prepare(
+            "SELECT seq, at, actor, action, sandbox, kind, record_id AS recordId, name, version FROM audit_log ORDER BY seq DESC LIMIT ?",
+          )
+          .all(limit) as AuditEntry[]
+      ).reverse(),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.run(async () => {
+      if (this.db.open) this.db.close();
+    });
+  }
+}
+
+function migrate(db: Database.Database, migrations: readonly Migration[]): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  const applied = new Set((db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version));
+  const newest = Math.max(0, ...applied);
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  if (newest > known) {
+    throw new StoreError(
+      "UNAVAILABLE",
+      `the store's schema is at version ${newest}, newer than this package knows (${known}); upgrade pulumi-sms-channels`,
+    );
+  }
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)").run(
+        m.version,
+        m.description,
+        new Date().toISOString(),
+      );
+    }).immediate();
+  }
+}
+
+class SqliteTx implements StoreTx {
+  constructor(private readonly db: Database.Database) {}
+
+  private toRecord(row: Row): RecordRow {
+    const refs = this.db
+      .prepare("SELECT ref_kind AS kind, ref_id AS id FROM record_refs WHERE record_id = ? ORDER BY position")
+      .all(row.id) as RecordRef[];
+    return {
+      id: row.id,
+      sandbox: row.sandbox,
+      kind: row.kind as RecordKind,
+      name: row.name,
+      credentialType: row.credential_type as CredentialType | null,
+      version: row.version,
+      data: JSON.parse(row.data) as Record<string, unknown>,
+      refs,
+      secret:
+        row.secret_ciphertext && row.secret_nonce && row.secret_key_id
+          ? { keyId: row.secret_key_id, nonce: row.secret_nonce, ciphertext: row.secret_ciphertext }
+          : null,
+      secretFingerprint: row.secret_fingerprint,
+      ownerUrn: row.owner_urn,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  async getRecord(id: string): Promise<RecordRow | undefined> {
+    const row = this.db.prepare("SELECT * FROM records WHERE id = ?").get(id) as Row | undefined;
+    return row && this.toRecord(row);
+  }
+
+  async findByName(sandbox: string, kind: RecordKind, name: string): Promise<RecordRow | undefined> {
+    const row = this.db.prepare("SELECT * FROM records WHERE sandbox = ? AND kind = ? AND name = ?").get(sandbox, kind, name) as
+      | Row
+      | undefined;
+    return row && this.toRecord(row);
+  }
+
+  async list(sandbox: string, kind: RecordKind): Promise<RecordRow[]> {
+    const rows = this.db.prepare("SELECT * FROM records WHERE sandbox = ? AND kind = ? ORDER BY name").all(sandbox, kind) as Row[];
+    return rows.map((r) => this.toRecord(r));
+  }
+
+  async insert(row: RecordRow): Promise<void> {
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO records (id, sandbox, kind, name, credential_type, version, data, secret_ciphertext, secret_nonce,
+             secret_key_id, secret_fingerprint, owner_urn, created_at, updated_at)
+           VALUES (@id, @sandbox, @kind, @name, @credential_type, @version, @data, @secret_ciphertext, @secret_nonce,
+             @secret_key_id, @secret_fingerprint, @owner_urn, @created_at, @updated_at)`,
+        )
+        .run(toParams(row));
+    } catch (e) {
+      if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
+        throw new StoreError("ALREADY_EXISTS", `name: ${row.kind} "${row.name}" already exists in sandbox "${row.sandbox}"`, "name");
+      }
+      throw e;
+    }
+    this.writeRefs(row);
+  }
+
+  async replace(row: RecordRow, expectedVersion: number): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `UPDATE records SET version = @version, data = @data, secret_ciphertext = @secret_ciphertext,
+           secret_nonce = @secret_nonce, secret_key_id = @secret_key_id, secret_fingerprint = @secret_fingerprint,
+           owner_urn = @owner_urn, updated_at = @updated_at
+         WHERE id = @id AND version = @expected`,
+      )
+      .run({ ...toParams(row), expected: expectedVersion });
+    if (result.changes !== 1) return false;
+    this.db.prepare("DELETE FROM record_refs WHERE record_id = ?").run(row.id);
+    this.writeRefs(row);
+    return true;
+  }
+
+  private writeRefs(row: RecordRow): void {
+    const stmt = this.db.prepare("INSERT INTO record_refs (record_id, ref_id, ref_kind, position) VALUES (?, ?, ?, ?)");
+    row.refs.forEach((ref, i) => stmt.run(row.id, ref.id, ref.kind, i));
+  }
+
+  async remove(id: string): Promise<void> {
+    this.db.prepare("DELETE FROM records WHERE id = ?").run(id);
+  }
+
+  async referrers(id: string): Promise<RecordRow[]> {
+    const rows = this.db
+      .prepare("SELECT r.* FROM records r JOIN record_refs x ON x.record_id = r.id WHERE x.ref_id = ? ORDER BY r.kind, r.name")
+      .all(id) as Row[];
+    return rows.map((r) => this.toRecord(r));
+  }
+
+  async appendAudit(e: Omit<AuditEntry, "seq">): Promise<void> {
+    this.db
+      .prepare(
+        "INSERT INTO audit_log (at, actor, action, sandbox, kind, record_id, name, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(e.at, e.actor, e.action, e.sandbox, e.kind, e.recordId, e.name, e.version);
+  }
+
+  async getIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
+    const row = this.db.prepare("SELECT record_id, request_hash FROM idempotency_keys WHERE key = ?").get(key) as
+      | { record_id: string; request_hash: string }
+      | undefined;
+    return row && { recordId: row.record_id, requestHash: row.request_hash };
+  }
+
+  async putIdempotency(key: string, value: IdempotencyRecord): Promise<void> {
+    this.db
+      .prepare("INSERT INTO idempotency_keys (key, record_id, request_hash, created_at) VALUES (?, ?, ?, ?)")
+      .run(key, value.recordId, value.requestHash, new Date().toISOString());
+  }
+}
+
+function toParams(row: RecordRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    sandbox: row.sandbox,
+    kind: row.kind,
+    name: row.name,
+    credential_type: row.credentialType,
+    version: row.version,
+    data: JSON.stringify(row.data),
+    secret_ciphertext: row.secret?.ciphertext ?? null,
+    secret_nonce: row.secret?.nonce ?? null,
+    secret_key_id: row.secret?.keyId ?? null,
+    secret_fingerprint: row.secretFingerprint,
+    owner_urn: row.ownerUrn,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}

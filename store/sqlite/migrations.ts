@@ -1,0 +1,60 @@
+/**
+ * Numbered schema migrations of the SQLite backend. Append only: a released migration never
+ * changes, since stores in the field have already applied it.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "records, references, audit log, idempotency keys",
+    sql: `
+      CREATE TABLE records (
+        id                 TEXT PRIMARY KEY,
+        sandbox            TEXT NOT NULL,
+        kind               TEXT NOT NULL,
+        name               TEXT NOT NULL,
+        credential_type    TEXT,
+        version            INTEGER NOT NULL CHECK (version >= 1),
+        data               TEXT NOT NULL,
+        secret_ciphertext  BLOB,
+        secret_nonce       BLOB,
+        secret_key_id      TEXT,
+        secret_fingerprint TEXT,
+        owner_urn          TEXT,
+        created_at         TEXT NOT NULL,
+        updated_at         TEXT NOT NULL,
+        UNIQUE (sandbox, kind, name)
+      );
+      CREATE TABLE record_refs (
+        record_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+        ref_id    TEXT NOT NULL REFERENCES records(id),
+        ref_kind  TEXT NOT NULL,
+        position  INTEGER NOT NULL,
+        PRIMARY KEY (record_id, ref_id)
+      );
+      CREATE INDEX record_refs_by_ref ON record_refs(ref_id);
+      CREATE TABLE audit_log (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        sandbox   TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        version   INTEGER NOT NULL
+      );
+      CREATE TABLE idempotency_keys (
+        key          TEXT PRIMARY KEY,
+        record_id    TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        created_at   TEXT NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,101 @@
+/** The records the credential store keeps, as every backend and the HTTP API see them. */
+
+export const RECORD_KINDS = ["api-credential", "webhook", "channel-configuration"] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+export const CREDENTIAL_TYPES = ["twilio-sms", "custom-rcs"] as const;
+export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
+
+/** A secret payload: JSON, encrypted at rest, never returned by list/get. */
+export type SecretPayload = Record<string, unknown>;
+
+export interface RecordRef {
+  readonly kind: RecordKind;
+  readonly id: string;
+}
+
+/** What a caller gives to create a record. */
+export interface RecordInput {
+  readonly sandbox: string;
+  readonly kind: RecordKind;
+  readonly name: string;
+  /** Required for `api-credential`, absent otherwise. */
+  readonly credentialType?: CredentialType;
+  /** Non-secret fields, stored as JSON. */
+  readonly data: Record<string, unknown>;
+  readonly refs?: readonly RecordRef[];
+  readonly secret?: SecretPayload;
+  /** The Pulumi URN that wrote it, so a create retried after a crash can adopt its own record. */
+  readonly ownerUrn?: string;
+}
+
+/** What an update changes; fields left out stay as they are. */
+export interface RecordPatch {
+  readonly data?: Record<string, unknown>;
+  readonly refs?: readonly RecordRef[];
+  readonly secret?: SecretPayload;
+  readonly ownerUrn?: string;
+}
+
+/** A record as read back: never holds a secret, only its fingerprint. */
+export interface StoredRecord {
+  readonly id: string;
+  readonly sandbox: string;
+  readonly kind: RecordKind;
+  readonly name: string;
+  readonly credentialType?: CredentialType;
+  readonly version: number;
+  readonly data: Record<string, unknown>;
+  readonly refs: readonly RecordRef[];
+  readonly secretFingerprint?: string;
+  readonly ownerUrn?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Who does a write (or a secret read), for the audit log. */
+export interface Actor {
+  readonly actor: string;
+}
+
+export interface CreateOptions extends Actor {
+  /** A retried create with the same key returns the first answer instead of a duplicate. */
+  readonly idempotencyKey?: string;
+}
+
+export interface AuditEntry {
+  readonly seq: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: "create" | "update" | "delete" | "read-secret";
+  readonly sandbox: string;
+  readonly kind: RecordKind;
+  readonly recordId: string;
+  readonly name: string;
+  readonly version: number;
+}
+
+/**
+ * The credential store, whoever implements it: the embedded SQLite store, PostgreSQL, or the HTTP
+ * client of the shared store service. Every method enforces the contract's rules itself.
+ */
+export interface CredentialStore {
+  create(input: RecordInput, options: CreateOptions): Promise<StoredRecord>;
+  get(sandbox: string, kind: RecordKind, id: string): Promise<StoredRecord | undefined>;
+  findByName(sandbox: string, kind: RecordKind, name: string): Promise<StoredRecord | undefined>;
+  list(sandbox: string, kind: RecordKind): Promise<StoredRecord[]>;
+  /** Fails with `CONFLICT` when the record is no longer at `expectedVersion`. */
+  update(
+    sandbox: string,
+    kind: RecordKind,
+    id: string,
+    expectedVersion: number,
+    patch: RecordPatch,
+    actor: Actor,
+  ): Promise<StoredRecord>;
+  /** `absent` when there was nothing to delete; fails with `IN_USE` naming the records that refer to it. */
+  delete(sandbox: string, kind: RecordKind, id: string, actor: Actor): Promise<"deleted" | "absent">;
+  /** The decrypted secret of a record; audited. */
+  readSecret(sandbox: string, kind: RecordKind, id: string, actor: Actor): Promise<SecretPayload | undefined>;
+  close(): Promise<void>;
+}
