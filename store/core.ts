@@ -163,6 +163,9 @@ export class CoreStore implements CredentialStore {
       throw new StoreError("INVALID_INPUT", "data: must be a JSON object", "data");
     }
     if (patch.refs) checkRefShapes(kind, patch.refs);
+    if (patch.name !== undefined && (typeof patch.name !== "string" || patch.name.length === 0 || patch.name.length > 200)) {
+      throw new StoreError("INVALID_INPUT", "name: must be a non-empty string of at most 200 characters", "name");
+    }
     return this.backend.transaction(async (tx) => {
       const current = await tx.getRecord(id, true);
       if (!current || current.sandbox !== sandbox || current.kind !== kind) {
@@ -171,9 +174,20 @@ export class CoreStore implements CredentialStore {
       if (current.version !== expectedVersion) {
         throw conflict(current, expectedVersion);
       }
+      if (patch.name !== undefined && patch.name !== current.name) {
+        const taken = await tx.findByName(sandbox, kind, patch.name);
+        if (taken) {
+          throw new StoreError(
+            "ALREADY_EXISTS",
+            `name: ${describe(taken)} already exists in sandbox "${sandbox}"; names are unique per sandbox and kind`,
+            "name",
+          );
+        }
+      }
       const at = this.now().toISOString();
       const row: RecordRow = {
         ...current,
+        name: patch.name ?? current.name,
         version: current.version + 1,
         data: patch.data ?? current.data,
         refs: patch.refs ? [...patch.refs] : current.refs,

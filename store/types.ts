@@ -31,6 +31,8 @@ export interface RecordInput {
 
 /** What an update changes; fields left out stay as they are. */
 export interface RecordPatch {
+  /** A rename; still unique per sandbox and kind. */
+  readonly name?: string;
   readonly data?: Record<string, unknown>;
   readonly refs?: readonly RecordRef[];
   readonly secret?: SecretPayload;

@@ -222,7 +222,7 @@ class SqliteTx implements StoreTx {
   async replace(row: RecordRow, expectedVersion: number): Promise<boolean> {
     const result = this.db
       .prepare(
-        `UPDATE records SET version = @version, data = @data, secret_ciphertext = @secret_ciphertext,
+        `UPDATE records SET name = @name, version = @version, data = @data, secret_ciphertext = @secret_ciphertext,
            secret_nonce = @secret_nonce, secret_key_id = @secret_key_id, secret_fingerprint = @secret_fingerprint,
            owner_urn = @owner_urn, updated_at = @updated_at
          WHERE id = @id AND version = @expected`,

@@ -1,0 +1,118 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { StoreError } from "../../store/errors";
+import type { StoredRecord } from "../../store/types";
+import type { CheckFailure } from "../schema/check";
+import { containsUnknown, isUnknown } from "../schema/check";
+import type { ValidationMode } from "../schema/common";
+import { context } from "./context";
+import { warn } from "./log";
+
+export type Inputs = Record<string, unknown>;
+
+/** The six dynamic-provider methods every resource implements. */
+export interface ResourceHandlers {
+  check(olds: Inputs, news: Inputs): Promise<pulumi.dynamic.CheckResult>;
+  diff(id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult>;
+  read(id: string, props: Inputs): Promise<pulumi.dynamic.ReadResult>;
+  update(id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult>;
+  delete(id: string, props: Inputs): Promise<void>;
+}
+
+/** A resource operation that cannot go on; the message names the fields at fault. */
+export class InputError extends Error {
+  override readonly name = "InputError";
+  constructor(
+    readonly resourceType: string,
+    readonly failures: readonly CheckFailure[],
+  ) {
+    super(
+      failures.length === 1
+        ? `${resourceType}: ${failures[0]!.property}: ${failures[0]!.reason}`
+        : `${resourceType}: ${failures.length} problems:\n${failures.map((f) => `  - ${f.property}: ${f.reason}`).join("\n")}`,
+    );
+  }
+}
+
+export function validationMode(perResource: unknown): ValidationMode {
+  if (perResource === "strict" || perResource === "warn" || perResource === "off") return perResource;
+  return context().settings.validation;
+}
+
+/** Twilio's verdicts: failures in `strict`, warnings in `warn`. */
+export function applyMode(mode: ValidationMode, resourceName: string, failures: readonly CheckFailure[]): CheckFailure[] {
+  if (mode === "strict") return [...failures];
+  for (const f of failures) warn(`${resourceName}: ${f.property}: ${f.reason} (validation is "warn": going on)`);
+  return [];
+}
+
+/** Fields whose change replaces the resource. */
+const REPLACE_ON = ["sandbox"];
+
+/**
+ * The contract's diff: `sandbox` replaces; a secret is compared through its fingerprint; every other
+ * input updates in place. Unknown new values count as changes.
+ */
+export function diffFields(
+  olds: Inputs,
+  news: Inputs,
+  fields: readonly string[],
+  newFingerprint: string | undefined | "unknown",
+): pulumi.dynamic.DiffResult {
+  const changed: string[] = [];
+  for (const f of fields) {
+    if (containsUnknown(news[f]) || JSON.stringify(olds[f] ?? null) !== JSON.stringify(news[f] ?? null)) changed.push(f);
+  }
+  if (newFingerprint === "unknown" || (newFingerprint !== undefined && newFingerprint !== olds["secretFingerprint"])) {
+    changed.push("secret");
+  }
+  const replaces = changed.filter((f) => REPLACE_ON.includes(f));
+  return { changes: changed.length > 0, ...(replaces.length ? { replaces } : {}), deleteBeforeReplace: false };
+}
+
+/** The engine's Struct codec refuses `undefined`: outputs leave such fields out. */
+export function compact(o: Inputs): Inputs {
+  const out: Inputs = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export function pick(inputs: Inputs, fields: readonly string[]): Inputs {
+  const out: Inputs = {};
+  for (const f of fields) if (inputs[f] !== undefined) out[f] = inputs[f];
+  return out;
+}
+
+export function anyUnknown(inputs: Inputs, fields: readonly string[]): boolean {
+  return fields.some((f) => isUnknown(inputs[f]) || containsUnknown(inputs[f]));
+}
+
+/**
+ * Creates the record, or adopts it when a record of the same name was written by this same resource
+ * (a crash between the store write and the state write): the retried `up` then converges.
+ */
+export async function createOrAdopt(
+  typeName: string,
+  ownerUrn: string | undefined,
+  create: () => Promise<StoredRecord>,
+  findExisting: () => Promise<StoredRecord | undefined>,
+  adopt: (existing: StoredRecord) => Promise<StoredRecord>,
+): Promise<StoredRecord> {
+  try {
+    return await create();
+  } catch (e) {
+    if (!StoreError.is(e, "ALREADY_EXISTS")) throw storeFailure(typeName, e);
+    const existing = await findExisting();
+    if (existing && ownerUrn && existing.ownerUrn === ownerUrn) return adopt(existing);
+    throw new Error(
+      `${typeName}: ${e.message}. It was not written by this resource${existing?.ownerUrn ? ` but by ${existing.ownerUrn}` : ""}: choose another \`name\` or \`sandbox\`, or delete that record first`,
+    );
+  }
+}
+
+/** Turns a store error into one that says which resource and field, and what to do. */
+export function storeFailure(typeName: string, e: unknown): Error {
+  if (StoreError.isInstance(e)) return new Error(`${typeName}: ${e.message} [${e.code}]`);
+  return e instanceof Error ? e : new Error(String(e));
+}
+

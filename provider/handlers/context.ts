@@ -1,0 +1,66 @@
+import os from "node:os";
+import type { CredentialStore } from "../../store/types";
+import { openEmbeddedStore } from "../../store/embedded";
+import { resolveSettings, type ConfigSource, type ProviderSettings } from "../config";
+import { TwilioHttpClient } from "../twilio/http";
+import { TwilioValidator } from "../twilio/validate";
+import { warn } from "./log";
+
+/**
+ * What the provider process shares between resources: settings, the store (opened on first use, so a
+ * preview that needs no record never creates a store file) and the Twilio validator with its memo.
+ */
+export class ProviderContext {
+  private storePromise: Promise<CredentialStore> | undefined;
+  readonly http: TwilioHttpClient;
+  readonly validator: TwilioValidator;
+  readonly actor: string;
+
+  constructor(readonly settings: ProviderSettings) {
+    this.http = new TwilioHttpClient({
+      ...(settings.twilioApiUrl ? { apiUrl: settings.twilioApiUrl } : {}),
+      timeoutMs: settings.twilioTimeoutMs,
+    });
+    this.validator = new TwilioValidator(this.http);
+    let user = "unknown";
+    try {
+      user = os.userInfo().username;
+    } catch {
+      // no passwd entry (some containers): keep "unknown"
+    }
+    this.actor = `pulumi:${user}@${os.hostname()}`;
+  }
+
+  store(): Promise<CredentialStore> {
+    this.storePromise ??= this.openStore().catch((e: unknown) => {
+      this.storePromise = undefined;
+      throw e;
+    });
+    return this.storePromise;
+  }
+
+  private async openStore(): Promise<CredentialStore> {
+    const s = this.settings;
+    if (s.storeUrl) {
+      // The shared store service client; loaded only when configured.
+      const { HttpStore } = require("../../store/client") as {
+        HttpStore: new (options: { url: string; token?: string }) => CredentialStore;
+      };
+      return new HttpStore({ url: s.storeUrl, ...(s.storeToken ? { token: s.storeToken } : {}) });
+    }
+    return openEmbeddedStore({ path: s.storePath, ...(s.storeKey ? { key: s.storeKey } : {}), warn });
+  }
+}
+
+let current: ProviderContext | undefined;
+
+/** Called once per resource type by the dynamic provider host, with the whole stack config. */
+export function configureContext(req: { config: ConfigSource } | undefined): void {
+  current ??= new ProviderContext(resolveSettings(req?.config));
+}
+
+export function context(): ProviderContext {
+  // An engine that never calls configure still gets the environment's settings.
+  current ??= new ProviderContext(resolveSettings(undefined));
+  return current;
+}

@@ -1,0 +1,56 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type { smsApiCredentialInputs } from "../schema/smsApiCredential";
+import { dynamicProvider } from "./provider";
+import { DYNAMIC_MODULE, TYPE_PREFIX, type ArgsOf } from "./types";
+
+export type SmsApiCredentialArgs = ArgsOf<z.input<typeof smsApiCredentialInputs>>;
+
+/**
+ * Twilio API credentials for SMS and MMS, kept encrypted in the credential store and checked against
+ * Twilio during preview. `authToken` and `apiKeySecret` are always stored as Pulumi secrets.
+ */
+export class SmsApiCredential extends pulumi.dynamic.Resource {
+  static readonly __pulumiType = `${TYPE_PREFIX}SmsApiCredential`;
+
+  declare readonly sandbox: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly accountSid: pulumi.Output<string>;
+  declare readonly apiKeySid: pulumi.Output<string | undefined>;
+  declare readonly messagingServiceSid: pulumi.Output<string | undefined>;
+  declare readonly inboundNumber: pulumi.Output<string | undefined>;
+  declare readonly vendor: pulumi.Output<"twilio">;
+  declare readonly credentialType: pulumi.Output<"twilio-sms">;
+  declare readonly accountFriendlyName: pulumi.Output<string | undefined>;
+  declare readonly accountType: pulumi.Output<string | undefined>;
+  declare readonly secretFingerprint: pulumi.Output<string>;
+  declare readonly validatedAt: pulumi.Output<string | undefined>;
+  declare readonly verificationMessageSid: pulumi.Output<string | undefined>;
+  declare readonly recordVersion: pulumi.Output<number>;
+
+  constructor(name: string, args: SmsApiCredentialArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      dynamicProvider("SmsApiCredential"),
+      name,
+      {
+        ...args,
+        sandbox: args.sandbox ?? "prod",
+        name: args.name ?? name,
+        authToken: args.authToken === undefined ? undefined : pulumi.secret(args.authToken),
+        apiKeySecret: args.apiKeySecret === undefined ? undefined : pulumi.secret(args.apiKeySecret),
+        ownerUrn: pulumi.createUrn(name, SmsApiCredential.__pulumiType, opts?.parent),
+        vendor: undefined,
+        credentialType: undefined,
+        accountFriendlyName: undefined,
+        accountType: undefined,
+        secretFingerprint: undefined,
+        validatedAt: undefined,
+        verificationMessageSid: undefined,
+        recordVersion: undefined,
+      },
+      opts,
+      DYNAMIC_MODULE,
+      "SmsApiCredential",
+    );
+  }
+}
