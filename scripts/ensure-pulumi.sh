@@ -13,6 +13,15 @@ BIN_DIR="$CACHE_ROOT/pulumi-$PULUMI_VERSION/bin"
 
 say() { printf '[ensure-pulumi] %s\n' "$*" >&2; }
 have_both() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-nodejs" ]; }
+REPO_DIR="$(cd "$(dirname "$0")/.." && pwd)"
+# The official CLI ships the dynamic-provider shim beside `pulumi`; the @pulumi/pulumi npm package has
+# the same script. Put it beside our build too, so dynamic resources run without a PATH warning.
+add_shim() {
+  local shim="$REPO_DIR/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+  if [ ! -x "$1/pulumi-resource-pulumi-nodejs" ] && [ -f "$shim" ]; then
+    cp "$shim" "$1/" && chmod +x "$1/pulumi-resource-pulumi-nodejs"
+  fi
+}
 
 if [ -n "${PULUMI_BIN_DIR:-}" ] && have_both "$PULUMI_BIN_DIR"; then
   echo "$PULUMI_BIN_DIR"; exit 0
@@ -21,14 +30,14 @@ if command -v pulumi >/dev/null 2>&1 && command -v pulumi-language-nodejs >/dev/
   dirname "$(command -v pulumi)"; exit 0
 fi
 if have_both "$BIN_DIR"; then
-  echo "$BIN_DIR"; exit 0
+  add_shim "$BIN_DIR"; echo "$BIN_DIR"; exit 0
 fi
 
 mkdir -p "$CACHE_ROOT"
 exec 9>"$CACHE_ROOT/.lock"
 say "waiting for the cache lock (another install may be running)"
 flock 9
-if have_both "$BIN_DIR"; then echo "$BIN_DIR"; exit 0; fi
+if have_both "$BIN_DIR"; then add_shim "$BIN_DIR"; echo "$BIN_DIR"; exit 0; fi
 
 # 1. The official installer, where the internet is reachable.
 if command -v curl >/dev/null 2>&1 && curl -fsS --max-time 5 -o /dev/null https://get.pulumi.com 2>/dev/null; then
@@ -36,7 +45,7 @@ if command -v curl >/dev/null 2>&1 && curl -fsS --max-time 5 -o /dev/null https:
   tmp="$(mktemp -d)"
   if curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION" --install-root "$tmp" --no-edit-path >&2; then
     mkdir -p "$BIN_DIR"
-    cp "$tmp"/bin/pulumi "$tmp"/bin/pulumi-language-nodejs "$BIN_DIR"/
+    cp "$tmp"/bin/pulumi* "$BIN_DIR"/
     rm -rf "$tmp"
     echo "$BIN_DIR"; exit 0
   fi
@@ -84,6 +93,7 @@ else
     go build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.68.0" \
       -o "$BIN_DIR.tmp/pulumi-language-nodejs" "$LH" >&2)
 fi
+add_shim "$BIN_DIR.tmp"
 rm -rf "$BIN_DIR"
 mv "$BIN_DIR.tmp" "$BIN_DIR"
 say "installed into $BIN_DIR"

@@ -9,8 +9,13 @@ export type DeepInput<T> = T extends string | number | boolean
       ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>
       : pulumi.Input<T>;
 
-/** Resource args: the schema's input type without what the resource class sets itself. */
-export type ArgsOf<T> = { [K in keyof Omit<T, "ownerUrn">]: DeepInput<Omit<T, "ownerUrn">[K]> };
+type Own<T> = Omit<T, "ownerUrn" | "name">;
+
+/**
+ * Resource args: the schema's input type, less what the resource class sets itself (`ownerUrn`), with
+ * `name` optional since it defaults to the Pulumi resource name.
+ */
+export type ArgsOf<T> = { [K in keyof Own<T>]: DeepInput<Own<T>[K]> } & { name?: pulumi.Input<string> };
 
 export const TYPE_PREFIX = "pulumi-nodejs:dynamic/smschannels:";
 
