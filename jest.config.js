@@ -13,8 +13,7 @@ module.exports = {
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
-      // Each scenario drives several real `pulumi` runs.
-      testTimeout: 300000,
+      setupFilesAfterEnv: ["<rootDir>/test/e2e/setup.ts"],
     },
   ],
 };

@@ -52,5 +52,7 @@ export interface StoreBackend {
   /** The key ids that seal stored secrets, so a store can refuse to open without them. */
   sealedKeyIds(): Promise<string[]>;
   auditLog(limit: number): Promise<AuditEntry[]>;
+  /** Fails when the database cannot be reached: the service's readiness check. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
-// The credential store's public surface: its interface, rules, errors and the embedded backend.
+// The credential store's public surface: its interface, rules, errors, backends (SQLite, PostgreSQL),
+// the store service and its HTTP client.
 export type {
   Actor,
   AuditEntry,
@@ -21,3 +22,20 @@ export { SANDBOX_PATTERN, checkReferences, checkInput } from "./rules";
 export { SqliteBackend } from "./sqlite/backend";
 export { SQLITE_MIGRATIONS, type Migration } from "./sqlite/migrations";
 export { openEmbeddedStore, keyFileFor, type EmbeddedStoreOptions } from "./embedded";
+export { PostgresBackend, type PostgresBackendOptions } from "./postgres/backend";
+export { POSTGRES_MIGRATIONS } from "./postgres/migrations";
+export { openPostgresStore } from "./postgres/open";
+export { HttpStore, type HttpStoreOptions } from "./client/http-store";
+export {
+  TOKEN_SCOPES,
+  ALL_SANDBOXES,
+  tokenAllows,
+  type TokenScope,
+  type TokenRecord,
+  type TokenRepository,
+} from "./tokens/model";
+export { TokenService, hashToken, type NewToken } from "./tokens/service";
+export { SqliteTokenRepository } from "./sqlite/tokens";
+export { PostgresTokenRepository } from "./postgres/tokens";
+export { StoreServer, type StoreServerOptions } from "./server/server";
+export { openServiceDatabase, isPostgresUrl, type ServiceDatabase } from "./server/database";

@@ -69,7 +69,12 @@ const ALLOWED_REFS: Record<RecordKind, readonly RecordKind[]> = {
 };
 
 export function checkRefShapes(kind: RecordKind, refs: readonly RecordRef[]): void {
+  const seen = new Set<string>();
   for (const ref of refs) {
+    if (seen.has(ref.id)) {
+      throw new StoreError("INVALID_INPUT", `${refField(ref.kind)}: ${ref.kind} ${ref.id} is listed twice`, refField(ref.kind));
+    }
+    seen.add(ref.id);
     if (!ALLOWED_REFS[kind].includes(ref.kind) || typeof ref.id !== "string" || ref.id.length === 0) {
       throw new StoreError("INVALID_INPUT", `refs: a ${kind} cannot refer to a ${ref.kind}`, "refs");
     }

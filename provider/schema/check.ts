@@ -47,6 +47,14 @@ function underUnknown(root: unknown, path: readonly PropertyKey[]): boolean {
   return false;
 }
 
+/** The object shape under refinements (`.superRefine` wraps the object schema in zod 4 checks, not a new type). */
+function innerShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  const def = (schema as unknown as { def?: { shape?: Record<string, z.ZodType>; in?: z.ZodType; schema?: z.ZodType } }).def;
+  if (def?.shape) return def.shape;
+  const inner = def?.in ?? def?.schema;
+  return inner ? innerShape(inner) : undefined;
+}
+
 export interface Parsed<T> {
   /** The parsed inputs with defaults applied; unknown values are left in place. */
   readonly value: T | undefined;
@@ -82,5 +90,15 @@ export function parseInputs<S extends z.ZodType>(
     seen.add(key);
     failures.push({ property, reason });
   }
-  return { value: failures.length === 0 ? (inputs as z.infer<S>) : undefined, failures, hasUnknowns };
+  if (failures.length > 0) return { value: undefined, failures, hasUnknowns };
+  // Only unknown values failed: give back the inputs with the schema's top-level defaults applied.
+  const withDefaults: Record<string, unknown> = { ...inputs };
+  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape ?? innerShape(schema);
+  for (const [key, field] of Object.entries(shape ?? {})) {
+    if (withDefaults[key] === undefined) {
+      const d = field.safeParse(undefined);
+      if (d.success && d.data !== undefined) withDefaults[key] = d.data;
+    }
+  }
+  return { value: withDefaults as z.infer<S>, failures, hasUnknowns };
 }

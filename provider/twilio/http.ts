@@ -44,7 +44,7 @@ export class TwilioUnreachableError extends Error {
     super(`could not reach Twilio at ${url} (${describeCause(causeCode)}) after ${attempts} attempt(s)`);
   }
   static isInstance(e: unknown): e is TwilioUnreachableError {
-    return e instanceof Error && e.name === "TwilioUnreachableError";
+    return typeof e === "object" && e !== null && (e as { name?: unknown }).name === "TwilioUnreachableError";
   }
 }
 
@@ -168,12 +168,12 @@ function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Duck-typed: errors from node's own modules may come from another realm (jest, vm), not `instanceof Error`. */
 function errorCode(e: unknown): string {
-  if (e instanceof Error) {
-    const code = (e as { code?: string }).code ?? (e.cause as { code?: string } | undefined)?.code;
-    if (e.name === "TimeoutError" || e.name === "AbortError") return "timed out";
-    if (code) return code;
-    return e.name;
-  }
-  return "unknown error";
+  if (typeof e !== "object" || e === null) return "unknown error";
+  const x = e as { name?: unknown; code?: unknown; cause?: { code?: unknown } };
+  if (x.name === "TimeoutError" || x.name === "AbortError") return "timed out";
+  const code = typeof x.code === "string" ? x.code : typeof x.cause?.code === "string" ? x.cause.code : undefined;
+  if (code) return code;
+  return typeof x.name === "string" ? x.name : "unknown error";
 }

@@ -49,6 +49,7 @@ export interface SqliteBackendOptions {
 export class SqliteBackend implements StoreBackend {
   readonly db: Database.Database;
   private readonly mutex = new Mutex();
+  private readonly lockWaitMs: number;
 
   constructor(
     readonly file: string,
@@ -60,13 +61,24 @@ export class SqliteBackend implements StoreBackend {
     // The database, its WAL and its shared-memory file all hold secrets' ciphertext and record
     // data: none of them may be readable by other users.
     const oldUmask = process.umask(0o077);
+    this.lockWaitMs = options.busyTimeoutMs ?? 10_000;
     try {
       this.db = new Database(file);
+    } finally {
+      process.umask(oldUmask);
+    }
+    process.umask(0o077);
+    try {
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = FULL");
       this.db.pragma("foreign_keys = ON");
-      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10000}`);
+      // Short: SQLite's busy handler blocks the event loop. Waiting for another writer happens in
+      // `beginImmediate`, asynchronously.
+      this.db.pragma("busy_timeout = 50");
       migrate(this.db, options.migrations ?? SQLITE_MIGRATIONS);
+    } catch (e) {
+      this.db.close();
+      throw e;
     } finally {
       process.umask(oldUmask);
     }
@@ -79,8 +91,7 @@ export class SqliteBackend implements StoreBackend {
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.mutex.run(async () => {
-      // IMMEDIATE takes the write lock at once, so two processes never both read, then both write.
-      this.db.exec("BEGIN IMMEDIATE");
+      await this.beginImmediate();
       try {
         const result = await fn(new SqliteTx(this.db));
         this.db.exec("COMMIT");
@@ -90,6 +101,30 @@ export class SqliteBackend implements StoreBackend {
         throw e;
       }
     });
+  }
+
+  /**
+   * IMMEDIATE takes the write lock at once, so two writers never both read, then both write. While
+   * another connection (another process, or another store object) holds it, wait without blocking.
+   */
+  private async beginImmediate(): Promise<void> {
+    const deadline = Date.now() + this.lockWaitMs;
+    for (;;) {
+      try {
+        this.db.exec("BEGIN IMMEDIATE");
+        return;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") throw e;
+        if (Date.now() >= deadline) {
+          throw new StoreError(
+            "UNAVAILABLE",
+            `the store file ${this.file} stayed locked by another writer for ${this.lockWaitMs} ms; try again`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+      }
+    }
   }
 
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -123,6 +158,18 @@ export class SqliteBackend implements StoreBackend {
           .all(limit) as AuditEntry[]
       ).reverse(),
     );
+  }
+
+  async ping(): Promise<void> {
+    await this.run((db) => db.prepare("SELECT 1").get());
+  }
+
+  /**
+   * Runs `fn` on the connection between transactions: another repository on the same file (the
+   * service's tokens) must not slip a statement into a record transaction that is awaiting.
+   */
+  run<T>(fn: (db: Database.Database) => T): Promise<T> {
+    return this.mutex.run(async () => fn(this.db));
   }
 
   async close(): Promise<void> {

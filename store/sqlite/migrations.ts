@@ -57,4 +57,20 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "bearer tokens of the store service, kept as SHA-256 hashes",
+    sql: `
+      CREATE TABLE api_tokens (
+        id           TEXT PRIMARY KEY,
+        token_hash   TEXT NOT NULL UNIQUE,
+        sandbox      TEXT NOT NULL,
+        scopes       TEXT NOT NULL,
+        description  TEXT,
+        created_at   TEXT NOT NULL,
+        revoked_at   TEXT,
+        last_used_at TEXT
+      );
+    `,
+  },
 ];

@@ -44,7 +44,10 @@ test("a wrong token fails in preview, names authToken and Twilio error 20003, an
   const s = await stack("sms-credential", { "test:accountSid": a.sid }, { "test:authToken": wrongToken });
   const r = await s.preview();
   expect(r.code).not.toBe(0);
-  expect(r.output).toMatch(/authToken: Twilio rejected the credentials of account AC[0-9a-f]{32}: Twilio error 20003/);
+  // The engine prints "property authToken value {[secret]} has a problem: <our reason>".
+  expect(r.output).toMatch(
+    /property authToken value .* has a problem: Twilio rejected the credentials of account AC[0-9a-f]{32}: Twilio error 20003/,
+  );
   expect(r.output).toContain("https://www.twilio.com/docs/errors/20003");
   expect(r.output).not.toContain(wrongToken);
   expect(r.output).not.toContain(a.authToken);
@@ -62,7 +65,7 @@ test("a preview whose inputs are still unknown passes without reporting them", a
   emu.clearRequests();
   const r = await s.preview();
   expect(r.code).toBe(0);
-  expect(r.output).toMatch(/\+ 3 to create/);
+  expect(r.output).toMatch(/\+ 4 to create/);
   // Nothing could be checked yet, so nothing was asked.
   expect(accountCalls(a.sid)).toBe(0);
   const up = await s.up();
@@ -168,7 +171,7 @@ test("two 429s from Twilio, then success: preview passes after retrying", async 
   const a = account();
   const s = await stack("sms-credential", { "test:accountSid": a.sid }, { "test:authToken": a.authToken });
   emu.clearRequests();
-  emu.injectFault({ kind: "status", status: 429, code: 20429, times: 2, match: { path: `/Accounts/${a.sid}.json` } });
+  emu.injectFault({ kind: "status", status: 429, code: 20429, times: 2, match: { path: `/2010-04-01/Accounts/${a.sid}.json` } });
   const r = await s.preview();
   expect(r.code).toBe(0);
   const calls = emu.requests.filter((q) => q.path === `/2010-04-01/Accounts/${a.sid}.json`);
@@ -190,7 +193,7 @@ test("Twilio unreachable (connection refused): preview fails within the timeout 
   );
   const r = await s.preview();
   expect(r.code).not.toBe(0);
-  expect(r.output).toMatch(/accountSid: could not validate account AC[0-9a-f]{32} with Twilio: could not reach Twilio at http:\/\/127\.0\.0\.1:\d+\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\.json \(connection refused\) after 4 attempt\(s\)/);
+  expect(r.output).toMatch(/property accountSid value .* has a problem: could not validate account AC[0-9a-f]{32} with Twilio: could not reach Twilio at http:\/\/127\.0\.0\.1:\d+\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\.json \(connection refused\) after 4 attempt\(s\)/);
   expect(r.output).toContain('to "warn"');
   // Four attempts with at most 0.2+0.4+0.8 s of backoff, plus the engine's own start-up.
   expect(r.ms).toBeLessThan(30_000);

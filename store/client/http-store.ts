@@ -1,0 +1,258 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Dispatcher, Pool } from "undici";
+import { collectionPath, etagOf, HEADER, recordPath, secretPath } from "../api/wire";
+import { StoreError } from "../errors";
+import type {
+  Actor,
+  CreateOptions,
+  CredentialStore,
+  RecordInput,
+  RecordKind,
+  RecordPatch,
+  SecretPayload,
+  StoredRecord,
+} from "../types";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, errorCode, retryAfterMs, surelyNotSent } from "./backoff";
+import { type CallContext, errorFromResponse, parseErrorBody, unreachable } from "./errors";
+
+export interface HttpStoreOptions {
+  /** `smschannels:storeUrl`: the service's base URL; a path (behind a proxy) is kept. */
+  readonly url: string;
+  /** `smschannels:storeToken`: the bearer token. Sent in the Authorization header only, never in errors. */
+  readonly token: string;
+  /** Time to open a connection (default 5 s). */
+  readonly connectTimeoutMs?: number;
+  /** Time to the answer's headers, and between its body's chunks (default 15 s). */
+  readonly requestTimeoutMs?: number;
+  /** Tries and waits for retried calls (default 4 tries, 100 ms doubling, each wait at most 2 s). */
+  readonly retry?: Partial<BackoffOptions>;
+  /** A 429 or 503 asking for a longer wait than this is not waited for, but reported (default 5 s). */
+  readonly maxRetryAfterMs?: number;
+  /** Keep-alive connections to the service (default 8). */
+  readonly connections?: number;
+  /** http:// to a host other than loopback sends the token in clear text: refused unless this is set. */
+  readonly allowInsecureHttp?: boolean;
+  /** Told about each retry, e.g. to log it. */
+  readonly onRetry?: (info: { operation: string; attempt: number; delayMs: number; reason: string }) => void;
+  /** For tests: another undici dispatcher than the keep-alive pool. */
+  readonly dispatcher?: Dispatcher;
+}
+
+/**
+ * - `safe`: reads, and creates (their Idempotency-Key makes a repeat return the first answer): tried
+ *   again on connection errors, timeouts, 502/503/504 and 429;
+ * - `once`: updates and deletes: tried again only when the request surely never left (no
+ *   connection was made), or on 429, which the service answers before doing anything.
+ */
+type RetryClass = "safe" | "once";
+
+interface Call {
+  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  readonly path: string;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly retry: RetryClass;
+  readonly ctx: CallContext;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * The credential store as a client of the shared store service (`smschannels:storeUrl`). Same
+ * interface and the same errors as the embedded store, so the provider does not care which it has.
+ */
+export class HttpStore implements CredentialStore {
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly origin: string;
+  private readonly basePath: string;
+  private readonly authorization: string;
+  private readonly backoff: BackoffOptions;
+  private readonly maxRetryAfterMs: number;
+  private readonly requestTimeoutMs: number;
+
+  constructor(private readonly options: HttpStoreOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch {
+      throw new StoreError("INVALID_INPUT", "storeUrl: not a URL (e.g. https://store.example.com)", "storeUrl");
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new StoreError("INVALID_INPUT", "storeUrl: must be an https:// URL", "storeUrl");
+    }
+    if (url.protocol === "http:" && !LOOPBACK.test(url.hostname) && !options.allowInsecureHttp) {
+      throw new StoreError(
+        "INVALID_INPUT",
+        `storeUrl: http:// to ${url.hostname} would send the store token in clear text; use https:// (http:// is for loopback hosts only)`,
+        "storeUrl",
+      );
+    }
+    if (!options.token || /[\s]/.test(options.token)) {
+      throw new StoreError("INVALID_INPUT", "storeToken: set smschannels:storeToken to a token of the store service", "storeToken");
+    }
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, "");
+    this.authorization = `Bearer ${options.token}`;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.retry };
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Pool(url.origin, {
+        connections: options.connections ?? 8,
+        connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+        keepAliveTimeout: 4_000,
+      });
+  }
+
+  async create(input: RecordInput, options: CreateOptions): Promise<StoredRecord> {
+    const { sandbox, kind, ...body } = input;
+    // One key per logical create, the same on every retry: the service answers a repeat with the
+    // record the first try made, never a duplicate.
+    const key = options.idempotencyKey ?? randomUUID();
+    const answer = await this.call({
+      method: "POST",
+      path: collectionPath(sandbox, kind),
+      body,
+      headers: { [HEADER.idempotencyKey]: key },
+      retry: "safe",
+      ctx: this.ctx(`create ${kind} "${input.name}"`, sandbox, "write"),
+    });
+    return answer.body as StoredRecord;
+  }
+
+  async get(sandbox: string, kind: RecordKind, id: string): Promise<StoredRecord | undefined> {
+    const ctx = this.ctx(`read ${kind} ${id}`, sandbox, "read");
+    const answer = await this.call({ method: "GET", path: recordPath(sandbox, kind, id), retry: "safe", ctx }, id);
+    return answer.status === 404 ? undefined : (answer.body as StoredRecord);
+  }
+
+  async findByName(sandbox: string, kind: RecordKind, name: string): Promise<StoredRecord | undefined> {
+    const path = `${collectionPath(sandbox, kind)}?name=${encodeURIComponent(name)}`;
+    const ctx = this.ctx(`find ${kind} "${name}"`, sandbox, "read");
+    const answer = await this.call({ method: "GET", path, retry: "safe", ctx });
+    return (answer.body as { items: StoredRecord[] }).items[0];
+  }
+
+  async list(sandbox: string, kind: RecordKind): Promise<StoredRecord[]> {
+    const ctx = this.ctx(`list ${kind} records`, sandbox, "read");
+    const answer = await this.call({ method: "GET", path: collectionPath(sandbox, kind), retry: "safe", ctx });
+    return (answer.body as { items: StoredRecord[] }).items;
+  }
+
+  async update(
+    sandbox: string,
+    kind: RecordKind,
+    id: string,
+    expectedVersion: number,
+    patch: RecordPatch,
+    _actor: Actor,
+  ): Promise<StoredRecord> {
+    const answer = await this.call({
+      method: "PATCH",
+      path: recordPath(sandbox, kind, id),
+      body: patch,
+      headers: { [HEADER.ifMatch]: etagOf(expectedVersion) },
+      retry: "once",
+      ctx: this.ctx(`update ${kind} ${id}`, sandbox, "write"),
+    });
+    return answer.body as StoredRecord;
+  }
+
+  async delete(sandbox: string, kind: RecordKind, id: string, _actor: Actor): Promise<"deleted" | "absent"> {
+    const ctx = this.ctx(`delete ${kind} ${id}`, sandbox, "write");
+    const answer = await this.call({ method: "DELETE", path: recordPath(sandbox, kind, id), retry: "once", ctx }, id);
+    return answer.status === 404 ? "absent" : "deleted";
+  }
+
+  async readSecret(sandbox: string, kind: RecordKind, id: string, _actor: Actor): Promise<SecretPayload | undefined> {
+    const ctx = this.ctx(`read the secret of ${kind} ${id}`, sandbox, "runtime");
+    const answer = await this.call({ method: "GET", path: secretPath(sandbox, kind, id), retry: "safe", ctx }, id);
+    return answer.status === 404 ? undefined : (answer.body as { secret: SecretPayload }).secret;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private ctx(operation: string, sandbox: string, scope: string): CallContext {
+    return { origin: this.origin, operation, sandbox, scope };
+  }
+
+  /**
+   * One logical call, tried as often as its retry class allows. `absentId`: a 404 that the service
+   * says is about this record is an answer (absent), not an error; any other 404 (a wrong URL, a
+   * proxy) is an error, so a mistyped storeUrl can never make records look deleted.
+   */
+  private async call(call: Call, absentId?: string): Promise<Answer> {
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= this.backoff.maxAttempts;
+      let status: number;
+      let headers: Record<string, string | string[] | undefined>;
+      let text: string;
+      try {
+        const res = await this.dispatcher.request({
+          origin: this.origin,
+          method: call.method,
+          path: this.basePath + call.path,
+          headers: {
+            authorization: this.authorization,
+            accept: "application/json",
+            ...(call.body !== undefined ? { "content-type": "application/json" } : {}),
+            ...call.headers,
+          },
+          body: call.body === undefined ? null : JSON.stringify(call.body),
+          headersTimeout: this.requestTimeoutMs,
+          bodyTimeout: this.requestTimeoutMs,
+        });
+        status = res.statusCode;
+        headers = res.headers;
+        text = await res.body.text();
+      } catch (e) {
+        const code = errorCode(e);
+        if (!last && (call.retry === "safe" || surelyNotSent(e))) {
+          await this.wait(call, attempt, backoffDelay(attempt, this.backoff), code ?? "connection error");
+          continue;
+        }
+        throw unreachable(call.ctx, code);
+      }
+      let body: unknown = undefined;
+      if (text.length > 0) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+      }
+      if (status >= 200 && status < 300) {
+        if (body === undefined && status !== 204) {
+          throw new StoreError("UNAVAILABLE", `the store service at ${this.origin} answered ${status} without JSON to ${call.ctx.operation}`);
+        }
+        return { status, body };
+      }
+      if (status === 404 && absentId !== undefined && parseErrorBody(body)?.details?.["id"] === absentId) {
+        return { status, body };
+      }
+      const after = retryAfterMs(headers[HEADER.retryAfter]);
+      const transient = status === 429 || (call.retry === "safe" && (status === 502 || status === 503 || status === 504));
+      if (!last && transient && (after ?? 0) <= this.maxRetryAfterMs) {
+        await this.wait(call, attempt, Math.max(after ?? 0, backoffDelay(attempt, this.backoff)), `HTTP ${status}`);
+        continue;
+      }
+      throw errorFromResponse(status, body, call.ctx, after);
+    }
+  }
+
+  private async wait(call: Call, attempt: number, delayMs: number, reason: string): Promise<void> {
+    this.options.onRetry?.({ operation: call.ctx.operation, attempt, delayMs, reason });
+    await sleep(delayMs);
+  }
+}

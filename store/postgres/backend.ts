@@ -1,0 +1,329 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Pool, type PoolClient, type PoolConfig } from "pg";
+import type { IdempotencyRecord, RecordRow, StoreBackend, StoreTx } from "../backend";
+import type { AuditEntry, CredentialType, RecordKind, RecordRef } from "../types";
+import { describePostgresUrl, isRetryableConflict, toStoreError } from "./errors";
+import { migratePostgres } from "./migrate";
+import { POSTGRES_MIGRATIONS } from "./migrations";
+
+interface Row {
+  id: string;
+  sandbox: string;
+  kind: string;
+  name: string;
+  credential_type: string | null;
+  version: number;
+  data: Record<string, unknown>;
+  refs: RecordRef[];
+  secret_ciphertext: Buffer | null;
+  secret_nonce: Buffer | null;
+  secret_key_id: string | null;
+  secret_fingerprint: string | null;
+  owner_urn: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A record with its references in one statement, so a read is one round trip. */
+const SELECT_RECORD = `
+  SELECT r.*, COALESCE(
+    (SELECT json_agg(json_build_object('kind', x.ref_kind, 'id', x.ref_id) ORDER BY x.position)
+       FROM record_refs x WHERE x.record_id = r.id), '[]'::json) AS refs
+  FROM records r`;
+
+export interface PostgresBackendOptions {
+  /** Connections in the pool (default 10). */
+  readonly maxConnections?: number;
+  /** Attempts of a transaction whose writer met another (default 5). */
+  readonly maxAttempts?: number;
+  /** Told about errors of idle pooled connections, which would otherwise crash the process. */
+  readonly onPoolError?: (message: string) => void;
+  /** Extra node-postgres settings (ssl, ...). */
+  readonly pool?: Omit<PoolConfig, "connectionString">;
+}
+
+/**
+ * The shared store's database. Each write is one READ COMMITTED transaction: the record it changes
+ * is locked with `SELECT ... FOR UPDATE`, so of two writers of one record the second waits, then sees
+ * the new version and gets CONFLICT. Where writers of different records meet on a constraint (same
+ * name, same Idempotency-Key, a reference to a record being deleted), the transaction is re-run.
+ */
+export class PostgresBackend implements StoreBackend {
+  private readonly where: string;
+  private readonly maxAttempts: number;
+
+  private constructor(
+    readonly pool: Pool,
+    url: string,
+    options: PostgresBackendOptions,
+  ) {
+    this.where = describePostgresUrl(url);
+    this.maxAttempts = options.maxAttempts ?? 5;
+  }
+
+  /** Connects and applies missing migrations (under an advisory lock, so replicas may start together). */
+  static async open(url: string, options: PostgresBackendOptions = {}): Promise<PostgresBackend> {
+    const pool = new Pool({
+      application_name: "pulumi-sms-channels-store",
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      // A stuck writer must not hold a record's lock for ever, nor a request wait for ever on it.
+      lock_timeout: 10_000,
+      statement_timeout: 15_000,
+      idle_in_transaction_session_timeout: 30_000,
+      ...options.pool,
+      connectionString: url,
+    });
+    pool.on("error", (e) => options.onPoolError?.(`idle PostgreSQL connection failed: ${e.message}`));
+    const backend = new PostgresBackend(pool, url, options);
+    try {
+      await migratePostgres(pool, POSTGRES_MIGRATIONS);
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw toStoreError(e, backend.where);
+    }
+    return backend;
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.inTransaction("BEGIN", fn);
+      } catch (e) {
+        if (!isRetryableConflict(e) || attempt >= this.maxAttempts) throw toStoreError(e, this.where);
+        // Jittered, growing pause: writers that met once should not meet again in lock step.
+        await sleep(Math.random() * 5 * attempt);
+      }
+    }
+  }
+
+  async read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    try {
+      return await this.inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn);
+    } catch (e) {
+      throw toStoreError(e, this.where);
+    }
+  }
+
+  private async inTransaction<T>(begin: string, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(begin);
+      const result = await fn(new PostgresTx(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (e) {
+      // A connection that cannot even roll back is in an unknown state: destroy it, don't pool it.
+      await client.query("ROLLBACK").catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async sealedKeyIds(): Promise<string[]> {
+    const { rows } = await this.query<{ k: string }>(
+      "SELECT DISTINCT secret_key_id AS k FROM records WHERE secret_key_id IS NOT NULL",
+    );
+    return rows.map((r) => r.k);
+  }
+
+  async auditLog(limit: number): Promise<AuditEntry[]> {
+    const { rows } = await this.query<{
+      seq: string;
+      at: Date;
+      actor: string;
+      action: AuditEntry["action"];
+      sandbox: string;
+      kind: RecordKind;
+      record_id: string;
+      name: string;
+      version: number;
+    }>(
+      "SELECT seq, at, actor, action, sandbox, kind, record_id, name, version FROM audit_log ORDER BY seq DESC LIMIT $1",
+      [limit],
+    );
+    return rows.reverse().map((r) => ({
+      seq: Number(r.seq),
+      at: r.at.toISOString(),
+      actor: r.actor,
+      action: r.action,
+      sandbox: r.sandbox,
+      kind: r.kind,
+      recordId: r.record_id,
+      name: r.name,
+      version: r.version,
+    }));
+  }
+
+  async ping(): Promise<void> {
+    await this.query("SELECT 1");
+  }
+
+  /** One statement outside a transaction, with driver errors turned into StoreErrors. */
+  async query<R extends object>(text: string, values: unknown[] = []): Promise<{ rows: R[]; rowCount: number }> {
+    try {
+      const result = await this.pool.query<R>(text, values);
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    } catch (e) {
+      throw toStoreError(e, this.where);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+}
+
+class PostgresTx implements StoreTx {
+  constructor(private readonly client: PoolClient) {}
+
+  async getRecord(id: string, forUpdate = false): Promise<RecordRow | undefined> {
+    const { rows } = await this.client.query<Row>(`${SELECT_RECORD} WHERE r.id = $1${forUpdate ? " FOR UPDATE OF r" : ""}`, [
+      id,
+    ]);
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async findByName(sandbox: string, kind: RecordKind, name: string): Promise<RecordRow | undefined> {
+    const { rows } = await this.client.query<Row>(`${SELECT_RECORD} WHERE r.sandbox = $1 AND r.kind = $2 AND r.name = $3`, [
+      sandbox,
+      kind,
+      name,
+    ]);
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async list(sandbox: string, kind: RecordKind): Promise<RecordRow[]> {
+    // COLLATE "C": byte order, as SQLite sorts, whatever the database's locale.
+    const { rows } = await this.client.query<Row>(
+      `${SELECT_RECORD} WHERE r.sandbox = $1 AND r.kind = $2 ORDER BY r.name COLLATE "C"`,
+      [sandbox, kind],
+    );
+    return rows.map(toRecord);
+  }
+
+  async insert(row: RecordRow): Promise<void> {
+    // A unique violation (same name, raced) is re-run by the backend, which then reports ALREADY_EXISTS.
+    await this.client.query(
+      `INSERT INTO records (id, sandbox, kind, name, credential_type, version, data, secret_ciphertext, secret_nonce,
+         secret_key_id, secret_fingerprint, owner_urn, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [
+        row.id,
+        row.sandbox,
+        row.kind,
+        row.name,
+        row.credentialType,
+        row.version,
+        JSON.stringify(row.data),
+        row.secret?.ciphertext ?? null,
+        row.secret?.nonce ?? null,
+        row.secret?.keyId ?? null,
+        row.secretFingerprint,
+        row.ownerUrn,
+        row.createdAt,
+        row.updatedAt,
+      ],
+    );
+    await this.writeRefs(row);
+  }
+
+  async replace(row: RecordRow, expectedVersion: number): Promise<boolean> {
+    const result = await this.client.query(
+      `UPDATE records SET version = $2, data = $3, secret_ciphertext = $4, secret_nonce = $5, secret_key_id = $6,
+         secret_fingerprint = $7, owner_urn = $8, updated_at = $9
+       WHERE id = $1 AND version = $10`,
+      [
+        row.id,
+        row.version,
+        JSON.stringify(row.data),
+        row.secret?.ciphertext ?? null,
+        row.secret?.nonce ?? null,
+        row.secret?.keyId ?? null,
+        row.secretFingerprint,
+        row.ownerUrn,
+        row.updatedAt,
+        expectedVersion,
+      ],
+    );
+    if (result.rowCount !== 1) return false;
+    await this.client.query("DELETE FROM record_refs WHERE record_id = $1", [row.id]);
+    await this.writeRefs(row);
+    return true;
+  }
+
+  private async writeRefs(row: RecordRow): Promise<void> {
+    if (row.refs.length === 0) return;
+    await this.client.query(
+      `INSERT INTO record_refs (record_id, ref_id, ref_kind, position)
+       SELECT $1, r.id, r.kind, r.pos - 1 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS r(id, kind, pos)`,
+      [row.id, row.refs.map((r) => r.id), row.refs.map((r) => r.kind)],
+    );
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.client.query("DELETE FROM records WHERE id = $1", [id]);
+  }
+
+  async referrers(id: string): Promise<RecordRow[]> {
+    const { rows } = await this.client.query<Row>(
+      `${SELECT_RECORD} WHERE r.id IN (SELECT record_id FROM record_refs WHERE ref_id = $1) ORDER BY r.kind, r.name COLLATE "C"`,
+      [id],
+    );
+    return rows.map(toRecord);
+  }
+
+  async appendAudit(e: Omit<AuditEntry, "seq">): Promise<void> {
+    await this.client.query(
+      "INSERT INTO audit_log (at, actor, action, sandbox, kind, record_id, name, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      [e.at, e.actor, e.action, e.sandbox, e.kind, e.recordId, e.name, e.version],
+    );
+  }
+
+  async getIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
+    // Creates under one key take turns (the lock lasts until commit): a retry that arrives while
+    // the first try still runs waits for it, then finds its key and replays its answer. Without it,
+    // the retry could miss the key, then see the first try's record by name: ALREADY_EXISTS.
+    await this.client.query("SELECT pg_advisory_xact_lock(hashtextextended('smschannels:idempotency:' || $1, 0))", [key]);
+    const { rows } = await this.client.query<{ record_id: string; request_hash: string }>(
+      "SELECT record_id, request_hash FROM idempotency_keys WHERE key = $1",
+      [key],
+    );
+    const row = rows[0];
+    return row && { recordId: row.record_id, requestHash: row.request_hash };
+  }
+
+  async putIdempotency(key: string, value: IdempotencyRecord): Promise<void> {
+    await this.client.query("INSERT INTO idempotency_keys (key, record_id, request_hash, created_at) VALUES ($1, $2, $3, now())", [
+      key,
+      value.recordId,
+      value.requestHash,
+    ]);
+  }
+}
+
+function toRecord(row: Row): RecordRow {
+  return {
+    id: row.id,
+    sandbox: row.sandbox,
+    kind: row.kind as RecordKind,
+    name: row.name,
+    credentialType: row.credential_type as CredentialType | null,
+    version: row.version,
+    data: row.data,
+    refs: row.refs,
+    secret:
+      row.secret_ciphertext && row.secret_nonce && row.secret_key_id
+        ? { keyId: row.secret_key_id, nonce: row.secret_nonce, ciphertext: row.secret_ciphertext }
+        : null,
+    secretFingerprint: row.secret_fingerprint,
+    ownerUrn: row.owner_urn,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}

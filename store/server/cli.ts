@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+/**
+ * `pulumi-sms-channels-store`: runs the shared credential store service and manages its tokens.
+ * Everything it logs is a JSON line; the one secret it ever prints is a new token, once, on stdout.
+ */
+import { parseArgs } from "node:util";
+import { CoreStore } from "../core";
+import { Keyring } from "../crypto";
+import { StoreError } from "../errors";
+import { isTokenScope, TOKEN_SCOPES, type TokenRecord, type TokenScope } from "../tokens/model";
+import { TokenService } from "../tokens/service";
+import { openServiceDatabase, type ServiceDatabase } from "./database";
+import { jsonLogger } from "./log";
+import { DEFAULT_RATE_LIMIT, StoreServer } from "./server";
+
+export const USAGE = `Usage:
+  pulumi-sms-channels-store serve  --database <postgres://...|./store.db> [--listen 127.0.0.1:8787]
+                                   [--max-body-bytes 65536] [--rate-limit 20] [--rate-burst 40]
+                                   [--shutdown-timeout 10]
+  pulumi-sms-channels-store token create --database <db> --sandbox <name|*> --scope <read|write|runtime>...
+                                   [--description <text>] [--json]
+  pulumi-sms-channels-store token list   --database <db> [--json]
+  pulumi-sms-channels-store token revoke --database <db> <token-id>
+  pulumi-sms-channels-store migrate --database <db>
+
+Environment:
+  SMSCHANNELS_STORE_KEY       base64 32-byte key(s), newest first, comma-separated (serve: required)
+  SMSCHANNELS_STORE_DATABASE  used when --database is not given (keeps a password out of the process list)
+`;
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  /** Resolves when the service should stop (SIGTERM or SIGINT in the real command). */
+  readonly stopSignal?: Promise<string>;
+  /** Told the service's URL once it listens. */
+  readonly onListening?: (url: string) => void;
+}
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  database: { type: "string" },
+  listen: { type: "string" },
+  "max-body-bytes": { type: "string" },
+  "rate-limit": { type: "string" },
+  "rate-burst": { type: "string" },
+  "shutdown-timeout": { type: "string" },
+  sandbox: { type: "string" },
+  scope: { type: "string", multiple: true },
+  description: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    io.stderr(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, sub, ...rest] = positionals;
+  if (values.help || !command) {
+    (values.help ? io.stdout : io.stderr)(USAGE);
+    return values.help ? 0 : 2;
+  }
+  try {
+    switch (command) {
+      case "serve":
+        return await serve(values, io);
+      case "migrate":
+        return await withDatabase(values, io, async (db) => {
+          io.stdout(`${db.where}: schema is up to date\n`);
+          return 0;
+        });
+      case "token":
+        return await token(sub, rest, values, io);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    io.stderr(`error: ${StoreError.isInstance(e) ? `${e.code}: ${e.message}` : (e as Error).message}\n`);
+    return 1;
+  }
+}
+
+function databaseOf(values: Values, env: NodeJS.ProcessEnv): string {
+  const database = values.database ?? env["SMSCHANNELS_STORE_DATABASE"];
+  if (!database) throw new UsageError("--database (or SMSCHANNELS_STORE_DATABASE) is required");
+  return database;
+}
+
+async function withDatabase<T>(values: Values, io: CliIo, fn: (db: ServiceDatabase) => Promise<T>): Promise<T> {
+  const db = await openServiceDatabase(databaseOf(values, io.env));
+  try {
+    return await fn(db);
+  } finally {
+    await db.backend.close();
+  }
+}
+
+function positiveNumber(text: string | undefined, option: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${option}: a number from 0, got "${text}"`);
+  return n;
+}
+
+/** `127.0.0.1:8787`, `[::1]:8787`, `:8787` (all interfaces: say so on purpose) or just `8787`. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new UsageError(`--listen: host:port, e.g. 127.0.0.1:8787, got "${text}"`);
+  const host = m[1] ?? m[2] ?? "";
+  return { host: host === "" ? (text.includes(":") ? "0.0.0.0" : "127.0.0.1") : host, port };
+}
+
+async function serve(values: Values, io: CliIo): Promise<number> {
+  const logger = jsonLogger(io.stdout);
+  const keyText = io.env["SMSCHANNELS_STORE_KEY"];
+  if (!keyText) {
+    throw new UsageError("SMSCHANNELS_STORE_KEY must hold the base64 key that encrypts secrets (make one: openssl rand -base64 32)");
+  }
+  const keyring = Keyring.parse(keyText);
+  const { host, port } = parseListen(values.listen ?? "127.0.0.1:8787");
+  const perSecond = positiveNumber(values["rate-limit"], "rate-limit", DEFAULT_RATE_LIMIT.perSecond);
+  const burst = positiveNumber(values["rate-burst"], "rate-burst", Math.max(1, perSecond * 2));
+  const db = await openServiceDatabase(databaseOf(values, io.env), {
+    onPoolError: (message) => logger.warn(message),
+  });
+  const store = new CoreStore(db.backend, keyring);
+  try {
+    await store.assertKeysOpenStore();
+    const server = new StoreServer({
+      store,
+      tokens: new TokenService(db.tokens),
+      logger,
+      maxBodyBytes: positiveNumber(values["max-body-bytes"], "max-body-bytes", 64 * 1024),
+      rateLimit: perSecond === 0 ? false : { perSecond, burst },
+      shutdownTimeoutMs: positiveNumber(values["shutdown-timeout"], "shutdown-timeout", 10) * 1000,
+    });
+    const url = await server.listen(port, host);
+    logger.info("serving", { database: db.where, url });
+    io.onListening?.(url);
+    const signal = await (io.stopSignal ?? processSignal());
+    logger.info("signal received", { signal });
+    await server.shutdown();
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function processSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off("SIGTERM", on);
+      process.off("SIGINT", on);
+      resolve(signal);
+    };
+    process.on("SIGTERM", on);
+    process.on("SIGINT", on);
+  });
+}
+
+function describeToken(t: TokenRecord): string {
+  const state = t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? "never"}`;
+  return `${t.id}  sandbox=${t.sandbox}  scopes=${t.scopes.join(",")}  created ${t.createdAt}  ${state}${
+    t.description ? `  "${t.description}"` : ""
+  }`;
+}
+
+async function token(sub: string | undefined, rest: string[], values: Values, io: CliIo): Promise<number> {
+  switch (sub) {
+    case "create": {
+      if (!values.sandbox) throw new UsageError('token create: --sandbox <name> is required ("*" for every sandbox)');
+      const scopes = (values.scope ?? []).flatMap((s) => s.split(",")).map((s) => s.trim());
+      const bad = scopes.filter((s) => !isTokenScope(s));
+      if (scopes.length === 0 || bad.length > 0) {
+        throw new UsageError(`token create: --scope takes ${TOKEN_SCOPES.join(", ")} (repeat it for several)`);
+      }
+      const spec = {
+        sandbox: values.sandbox,
+        scopes: scopes as TokenScope[],
+        ...(values.description ? { description: values.description } : {}),
+      };
+      const { token: secret, record } = await withDatabase(values, io, (db) => new TokenService(db.tokens).create(spec));
+      // The token goes to stdout alone (so `TOKEN=$(... token create ...)` works), the facts to stderr.
+      if (values.json) io.stdout(JSON.stringify({ ...record, token: secret }) + "\n");
+      else {
+        io.stdout(`${secret}\n`);
+        io.stderr(`created ${describeToken(record)}\nthe token is shown once; only its hash is kept\n`);
+      }
+      return 0;
+    }
+    case "list": {
+      const list = await withDatabase(values, io, (db) => new TokenService(db.tokens).list());
+      io.stdout(values.json ? JSON.stringify(list) + "\n" : list.map((t) => describeToken(t) + "\n").join(""));
+      return 0;
+    }
+    case "revoke": {
+      const id = rest[0];
+      if (!id || rest.length > 1) throw new UsageError("token revoke: give one token id (tok_...)");
+      const result = await withDatabase(values, io, (db) => new TokenService(db.tokens).revoke(id));
+      if (result === "absent") {
+        io.stderr(`no token ${id}\n`);
+        return 1;
+      }
+      io.stdout(result === "revoked" ? `revoked ${id}\n` : `${id} was already revoked\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`token: create, list or revoke, got "${sub ?? ""}"`);
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,193 @@
+import type { IncomingMessage } from "node:http";
+import { etagOf, HEADER, IDEMPOTENCY_KEY_PATTERN, kindOfCollection, recordPath, versionOfIfMatch } from "../api/wire";
+import type { CoreStore } from "../core";
+import { StoreError } from "../errors";
+import { checkSandbox } from "../rules";
+import type { TokenRecord } from "../tokens/model";
+import type { RecordKind } from "../types";
+import { requireAdmin, requireScope } from "./auth";
+import { parseCreateBody, parsePatchBody } from "./bodies";
+
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly match: readonly string[];
+  readonly query: URLSearchParams;
+  readonly token: TokenRecord;
+  readonly store: CoreStore;
+  /** The body as a JSON object, read within the service's size limit. */
+  body(): Promise<Record<string, unknown>>;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface Route {
+  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** For logs: what was done, without ids. */
+  readonly name: string;
+  readonly pattern: RegExp;
+  handle(ctx: RequestContext): Promise<Reply>;
+  /** A status other than the code's usual one, where HTTP has a better word for it. */
+  statusFor?(e: StoreError): number | undefined;
+}
+
+const COLLECTION = /^\/v1\/sandboxes\/([^/]+)\/([^/]+)$/;
+const RECORD = /^\/v1\/sandboxes\/([^/]+)\/([^/]+)\/([^/]+)$/;
+const SECRET = /^\/v1\/sandboxes\/([^/]+)\/([^/]+)\/([^/]+)\/secret$/;
+
+interface Target {
+  readonly sandbox: string;
+  readonly kind: RecordKind;
+  readonly id: string;
+}
+
+function segment(raw: string | undefined, field: string): string {
+  try {
+    return decodeURIComponent(raw ?? "");
+  } catch {
+    throw new StoreError("INVALID_INPUT", `${field}: not a valid path segment`, field);
+  }
+}
+
+/** Sandbox, kind and id from the path, checked before any scope is, so errors name the real fault. */
+function target(match: readonly string[]): Target {
+  const sandbox = segment(match[1], "sandbox");
+  checkSandbox(sandbox);
+  const collection = segment(match[2], "kind");
+  const kind = kindOfCollection(collection);
+  if (!kind) throw new StoreError("NOT_FOUND", `no such collection "${collection}" (api-credentials, webhooks, channel-configurations)`);
+  return { sandbox, kind, id: segment(match[3], "id") };
+}
+
+const actorOf = (token: TokenRecord): { actor: string } => ({ actor: `token:${token.id}` });
+const recordHeaders = (r: { version: number }): Record<string, string> => ({ [HEADER.etag]: etagOf(r.version) });
+
+function notFound(t: Target): StoreError {
+  // `details.id` tells the client this 404 is about the record, not a wrong URL.
+  return new StoreError("NOT_FOUND", `${t.kind} ${t.id} does not exist in sandbox "${t.sandbox}"`, undefined, {
+    kind: t.kind,
+    id: t.id,
+  });
+}
+
+function idempotencyKeyOf(req: IncomingMessage): string | undefined {
+  const key = req.headers[HEADER.idempotencyKey];
+  if (key === undefined) return undefined;
+  if (typeof key !== "string" || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new StoreError("INVALID_INPUT", `Idempotency-Key: must match ${IDEMPOTENCY_KEY_PATTERN} (a UUID fits)`, "Idempotency-Key");
+  }
+  return key;
+}
+
+export const ROUTES: readonly Route[] = [
+  {
+    method: "GET",
+    name: "list",
+    pattern: COLLECTION,
+    async handle({ match, query, token, store }) {
+      const { sandbox, kind } = target(match);
+      requireScope(token, sandbox, "read");
+      const name = query.get("name");
+      if (name !== null) {
+        const found = await store.findByName(sandbox, kind, name);
+        return { status: 200, body: { items: found ? [found] : [] } };
+      }
+      return { status: 200, body: { items: await store.list(sandbox, kind) } };
+    },
+  },
+  {
+    method: "POST",
+    name: "create",
+    pattern: COLLECTION,
+    async handle({ req, match, token, store, body }) {
+      const { sandbox, kind } = target(match);
+      requireScope(token, sandbox, "write");
+      const idempotencyKey = idempotencyKeyOf(req);
+      const input = parseCreateBody(await body());
+      const created = await store.create(
+        { ...input, sandbox, kind },
+        { ...actorOf(token), ...(idempotencyKey ? { idempotencyKey } : {}) },
+      );
+      return {
+        status: 201,
+        body: created,
+        headers: { ...recordHeaders(created), location: recordPath(sandbox, kind, created.id) },
+      };
+    },
+  },
+  {
+    method: "GET",
+    name: "get",
+    pattern: RECORD,
+    async handle({ match, token, store }) {
+      const t = target(match);
+      requireScope(token, t.sandbox, "read");
+      const found = await store.get(t.sandbox, t.kind, t.id);
+      if (!found) throw notFound(t);
+      return { status: 200, body: found, headers: recordHeaders(found) };
+    },
+  },
+  {
+    method: "PATCH",
+    name: "update",
+    pattern: RECORD,
+    async handle({ req, match, token, store, body }) {
+      const t = target(match);
+      requireScope(token, t.sandbox, "write");
+      const version = versionOfIfMatch(req.headers[HEADER.ifMatch]);
+      if (version === undefined || Number.isNaN(version)) {
+        throw new StoreError(
+          "INVALID_INPUT",
+          'If-Match: an update must name the version it changes, as the ETag of the record (e.g. If-Match: "3")',
+          "If-Match",
+        );
+      }
+      const updated = await store.update(t.sandbox, t.kind, t.id, version, parsePatchBody(await body()), actorOf(token));
+      return { status: 200, body: updated, headers: recordHeaders(updated) };
+    },
+    statusFor(e) {
+      if (e.code === "CONFLICT") return 412;
+      return e.field === "If-Match" ? 428 : undefined;
+    },
+  },
+  {
+    method: "DELETE",
+    name: "delete",
+    pattern: RECORD,
+    async handle({ match, token, store }) {
+      const t = target(match);
+      requireScope(token, t.sandbox, "write");
+      if ((await store.delete(t.sandbox, t.kind, t.id, actorOf(token))) === "absent") throw notFound(t);
+      return { status: 204 };
+    },
+  },
+  {
+    method: "GET",
+    name: "read-secret",
+    pattern: SECRET,
+    async handle({ match, token, store }) {
+      const t = target(match);
+      // Only `runtime`: `read` and `write` tokens never see a secret, whatever else they may do.
+      requireScope(token, t.sandbox, "runtime");
+      const secret = await store.readSecret(t.sandbox, t.kind, t.id, actorOf(token));
+      if (!secret) throw notFound(t);
+      return { status: 200, body: { secret } };
+    },
+  },
+  {
+    method: "GET",
+    name: "audit",
+    pattern: /^\/v1\/audit$/,
+    async handle({ query, token, store }) {
+      requireAdmin(token);
+      const limit = Number(query.get("limit") ?? "100");
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+        throw new StoreError("INVALID_INPUT", "limit: an integer from 1 to 10000", "limit");
+      }
+      return { status: 200, body: { items: await store.auditLog(limit) } };
+    },
+  },
+];

@@ -1,0 +1,194 @@
+import { randomUUID } from "node:crypto";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { HEADER } from "../api/wire";
+import type { CoreStore } from "../core";
+import { StoreError } from "../errors";
+import type { TokenService } from "../tokens/service";
+import { authenticate } from "./auth";
+import { parseJsonObject, readBody, sendError, sendJson } from "./http-io";
+import { type Logger, silentLogger } from "./log";
+import { type RateLimit, RateLimiter } from "./rate-limit";
+import { ROUTES, type Route } from "./routes";
+
+export interface StoreServerOptions {
+  readonly store: CoreStore;
+  readonly tokens: TokenService;
+  readonly logger?: Logger;
+  /** Largest request body (default 64 KiB: a record with its secret is a few KiB). */
+  readonly maxBodyBytes?: number;
+  /** Per bearer token (default 20/s, bursts of 40); `false` turns it off. */
+  readonly rateLimit?: RateLimit | false;
+  /** How long shutdown waits for requests in flight before it cuts them off (default 10 s). */
+  readonly shutdownTimeoutMs?: number;
+  /** A request that takes longer, headers and body, is cut off (default 30 s). */
+  readonly requestTimeoutMs?: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 20, burst: 40 };
+
+/**
+ * The store service: the `/v1` JSON API over one CoreStore, on plain node:http (see README.md for
+ * why no framework). One process may run several; they share the database, not memory, except for
+ * rate limits, which are per process.
+ */
+export class StoreServer {
+  readonly server: http.Server;
+  private readonly logger: Logger;
+  private readonly limiter: RateLimiter | undefined;
+  private readonly maxBodyBytes: number;
+  private inFlight = 0;
+  private draining = false;
+  private idle: (() => void) | undefined;
+
+  constructor(private readonly options: StoreServerOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+    const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+    this.limiter = limit === false ? undefined : new RateLimiter(limit);
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.requestTimeout = options.requestTimeoutMs ?? 30_000;
+    this.server.headersTimeout = Math.min(10_000, this.server.requestTimeout);
+    // Longer than clients keep idle sockets (undici: 4 s), so a client never reuses one we just closed.
+    this.server.keepAliveTimeout = 10_000;
+  }
+
+  async listen(port = 8787, host = "127.0.0.1"): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    const url = this.url;
+    this.logger.info("listening", { url });
+    return url;
+  }
+
+  get url(): string {
+    const a = this.server.address() as AddressInfo;
+    return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  /**
+   * Stops taking connections, lets the requests in flight finish (up to shutdownTimeoutMs), then
+   * closes every connection. /readyz answers 503 from the first moment, so a balancer stops sending.
+   */
+  async shutdown(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    this.logger.info("shutting down", { inFlight: this.inFlight });
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const timeoutMs = this.options.shutdownTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      new Promise<boolean>((resolve) => {
+        if (this.inFlight === 0) resolve(true);
+        else this.idle = () => resolve(true);
+      }),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!finished) this.logger.warn("shutdown timed out; cutting off requests in flight", { inFlight: this.inFlight });
+    this.server.closeAllConnections();
+    await closed;
+    this.logger.info("stopped");
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    this.inFlight++;
+    const requestId = randomUUID();
+    let route: Route | undefined;
+    let tokenId: string | undefined;
+    res.on("close", () => {
+      this.logger.info("request", {
+        requestId,
+        method: req.method,
+        route: route?.name ?? "-",
+        status: res.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        tokenId,
+      });
+      if (--this.inFlight === 0) this.idle?.();
+    });
+    // While draining, each answer closes its connection, so keep-alive clients move on.
+    if (this.draining) res.setHeader("connection", "close");
+    try {
+      const url = new URL(req.url ?? "/", "http://store.invalid");
+      if (await this.probe(url.pathname, req, res, requestId)) return;
+      const candidates = ROUTES.filter((r) => r.pattern.test(url.pathname));
+      route = candidates.find((r) => r.method === req.method);
+      if (!route) {
+        if (candidates.length === 0) throw new StoreError("NOT_FOUND", `no route ${url.pathname}; the API lives under /v1`);
+        res.setHeader("allow", candidates.map((r) => r.method).join(", "));
+        sendError(res, new StoreError("INVALID_INPUT", `method ${req.method} is not allowed here`), requestId, 405);
+        return;
+      }
+      const token = await authenticate(req, this.options.tokens);
+      tokenId = token.id;
+      const waitMs = this.limiter?.take(token.id) ?? 0;
+      if (waitMs > 0) {
+        throw new StoreError("RATE_LIMITED", `too many requests for token ${token.id}; retry after ${waitMs} ms`, undefined, {
+          retryAfterMs: waitMs,
+        });
+      }
+      const match = route.pattern.exec(url.pathname) ?? [];
+      const reply = await route.handle({
+        req,
+        match,
+        query: url.searchParams,
+        token,
+        store: this.options.store,
+        body: async () => parseJsonObject(await readBody(req, this.maxBodyBytes)),
+      });
+      sendJson(res, reply.status, reply.body, { ...reply.headers, [HEADER.requestId]: requestId });
+    } catch (e) {
+      this.fail(res, e, requestId, route);
+    }
+  }
+
+  /** /healthz: the process answers. /readyz: it can reach its database and is not shutting down. */
+  private async probe(path: string, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<boolean> {
+    if (req.method !== "GET" || (path !== "/healthz" && path !== "/readyz")) return false;
+    if (path === "/healthz") {
+      sendJson(res, 200, { status: "ok" });
+      return true;
+    }
+    if (this.draining) {
+      sendError(res, new StoreError("UNAVAILABLE", "shutting down"), requestId);
+      return true;
+    }
+    try {
+      await this.options.store.backend.ping();
+      sendJson(res, 200, { status: "ready" });
+    } catch (e) {
+      sendError(res, new StoreError("UNAVAILABLE", StoreError.isInstance(e) ? e.message : "the database does not answer"), requestId);
+    }
+    return true;
+  }
+
+  private fail(res: ServerResponse, e: unknown, requestId: string, route: Route | undefined): void {
+    if (StoreError.isInstance(e)) {
+      if (e.code === "UNAVAILABLE" || e.code === "CORRUPT" || e.code === "KEY_MISSING") {
+        this.logger.error("store error", { requestId, code: e.code, message: e.message });
+      }
+      sendError(res, e, requestId, route?.statusFor?.(e));
+      return;
+    }
+    // Unknown errors: their text may quote data, so only their class and code reach the log or the wire.
+    const name = e instanceof Error ? e.name : typeof e;
+    const code = (e as { code?: unknown } | null)?.code;
+    this.logger.error("internal error", { requestId, error: name, code: typeof code === "string" ? code : undefined });
+    sendError(
+      res,
+      new StoreError("UNAVAILABLE", `internal error (request ${requestId}); the service log has more`),
+      requestId,
+      500,
+    );
+  }
+}
