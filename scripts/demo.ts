@@ -46,6 +46,11 @@ async function main(): Promise<void> {
   const service = emu.addService(account.sid, {
     friendlyName: "Demo notifications",
     phoneNumbers: [number.phoneNumber],
+    inboundRequestUrl: "https://old.example.com/inbound",
+  });
+  const rcsService = emu.addService(account.sid, {
+    friendlyName: "Demo RCS",
+    channelSenders: ["rcs:acme_alerts_agent"],
   });
   console.log(`Twilio emulator on ${emu.url} with account ${account.sid}`);
   const steps: Record<string, number> = {};
@@ -66,10 +71,13 @@ async function main(): Promise<void> {
     await set("twilioAuthToken", account.authToken, true);
     await set("messagingServiceSid", service.sid);
     await set("inboundNumber", number.phoneNumber);
+    await set("rcsMessagingServiceSid", rcsService.sid);
+    await set("smschannels:webhookBaseUrl", "https://hooks.example.com");
 
     await time("preview", () => pulumi(["preview", "--non-interactive"]));
     await time("up", () => pulumi(["up", "--yes", "--non-interactive", "--skip-preview"]));
     await pulumi(["stack", "output"]);
+    console.log(`\nThe emulated messaging service now sends inbound messages to ${emu.getService(service.sid)?.inboundRequestUrl}`);
     const state = JSON.parse(await pulumi(["stack", "export"], { quiet: true })) as {
       deployment: { resources?: { type: string; outputs?: Record<string, unknown> }[] };
     };
@@ -79,6 +87,7 @@ async function main(): Promise<void> {
       if (typeof p === "string") console.log(`  ${r.type}: ${Buffer.byteLength(p)} bytes`);
     }
     await time("destroy", () => pulumi(["destroy", "--yes", "--non-interactive", "--skip-preview"]));
+    console.log(`After destroy its inbound URL is back to ${emu.getService(service.sid)?.inboundRequestUrl}`);
     const calls = emu.requests.length;
     console.log(
       `\nDemo done in ${((Date.now() - started) / 1000).toFixed(1)} s (preview ${steps["preview"]} ms, up ${steps["up"]} ms, destroy ${steps["destroy"]} ms); the emulator answered ${calls} Twilio calls.`,

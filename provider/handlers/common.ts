@@ -77,6 +77,11 @@ export function compact(o: Inputs): Inputs {
   return out;
 }
 
+/** Every named field, undefined included, so a field gone from the store also leaves the outputs. */
+export function fields(inputs: Inputs, names: readonly string[]): Inputs {
+  return Object.fromEntries(names.map((n) => [n, inputs[n]]));
+}
+
 export function pick(inputs: Inputs, fields: readonly string[]): Inputs {
   const out: Inputs = {};
   for (const f of fields) if (inputs[f] !== undefined) out[f] = inputs[f];

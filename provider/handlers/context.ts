@@ -2,6 +2,7 @@ import os from "node:os";
 import type { CredentialStore } from "../../store/types";
 import { openEmbeddedStore } from "../../store/embedded";
 import { resolveSettings, type ConfigSource, type ProviderSettings } from "../config";
+import { CustomVendorClient } from "../rcs/transport";
 import { TwilioHttpClient } from "../twilio/http";
 import { TwilioValidator } from "../twilio/validate";
 import { warn } from "./log";
@@ -29,6 +30,14 @@ export class ProviderContext {
       // no passwd entry (some containers): keep "unknown"
     }
     this.actor = `pulumi:${user}@${os.hostname()}`;
+  }
+
+  private vendor: CustomVendorClient | undefined;
+
+  /** The custom-vendor transport, with its OAuth2 token cache, shared by every custom credential. */
+  vendorClient(): CustomVendorClient {
+    this.vendor ??= new CustomVendorClient({ timeoutMs: this.settings.twilioTimeoutMs });
+    return this.vendor;
   }
 
   store(): Promise<CredentialStore> {

@@ -2,21 +2,32 @@
 // provider-process side of every resource. Nothing here runs in the Pulumi program itself.
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource } from "../config";
+import { channelConfiguration } from "./channelConfiguration";
 import type { ResourceHandlers } from "./common";
 import { configureContext } from "./context";
+import { customRcsCredential } from "./customRcsCredential";
 import { smsApiCredential } from "./smsApiCredential";
+import { smsWebhook } from "./smsWebhook";
 
 export type { ResourceHandlers } from "./common";
 
-export const RESOURCE_TYPES = ["SmsApiCredential"] as const;
+export const RESOURCE_TYPES = ["SmsApiCredential", "CustomRcsCredential", "SmsWebhook", "ChannelConfiguration"] as const;
 export type ResourceTypeName = (typeof RESOURCE_TYPES)[number];
 
 export function handlersFor(type: ResourceTypeName): ResourceHandlers {
   switch (type) {
     case "SmsApiCredential":
       return smsApiCredential;
+    case "CustomRcsCredential":
+      return customRcsCredential;
+    case "SmsWebhook":
+      return smsWebhook;
+    case "ChannelConfiguration":
+      return channelConfiguration;
     default:
-      throw new Error(`pulumi-sms-channels: unknown resource type ${String(type)}; is the installed package older than the program's?`);
+      throw new Error(
+        `pulumi-sms-channels: unknown resource type ${String(type)}; is the installed package older than the program that wrote this state?`,
+      );
   }
 }
 

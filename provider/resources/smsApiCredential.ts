@@ -12,6 +12,7 @@ export type SmsApiCredentialArgs = ArgsOf<z.input<typeof smsApiCredentialInputs>
  */
 export class SmsApiCredential extends pulumi.dynamic.Resource {
   static readonly __pulumiType = `${TYPE_PREFIX}SmsApiCredential`;
+  static readonly credentialType = "twilio-sms";
 
   declare readonly sandbox: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
@@ -26,6 +27,8 @@ export class SmsApiCredential extends pulumi.dynamic.Resource {
   declare readonly secretFingerprint: pulumi.Output<string>;
   declare readonly validatedAt: pulumi.Output<string | undefined>;
   declare readonly verificationMessageSid: pulumi.Output<string | undefined>;
+  /** The store record's id (the same as `id`, visible to policy packs). */
+  declare readonly recordId: pulumi.Output<string>;
   declare readonly recordVersion: pulumi.Output<number>;
 
   constructor(name: string, args: SmsApiCredentialArgs, opts?: pulumi.CustomResourceOptions) {
@@ -46,6 +49,7 @@ export class SmsApiCredential extends pulumi.dynamic.Resource {
         secretFingerprint: undefined,
         validatedAt: undefined,
         verificationMessageSid: undefined,
+        recordId: undefined,
         recordVersion: undefined,
       },
       opts,

@@ -79,7 +79,7 @@ export class TestStack {
   run(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
-      const child = spawn("pulumi", [...args, "--color", "never"], {
+      const child = spawn("pulumi", ["--color", "never", ...args], {
         cwd: this.dir,
         env: { ...this.env, ...extraEnv },
         stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,112 @@
+import type { RecordRef } from "../../store/types";
+import type { CheckFailure } from "../schema/check";
+import { channelConfigurationInputs, type ChannelConfigurationInputs } from "../schema/channelConfiguration";
+import { senderKind } from "../schema/senders";
+import { describeTwilioFailure } from "../twilio/errors";
+import { applyMode, fields, InputError, pick, validationMode } from "./common";
+import { context } from "./context";
+import { credentialTypeOf, missingCredential, storedCredential, twilioAuthOfStored } from "./credentials";
+import { recordHandlers } from "./record";
+
+const TYPE = "ChannelConfiguration";
+const DATA_FIELDS = [
+  "description",
+  "channel",
+  "messageType",
+  "apiCredentialId",
+  "apiCredentialType",
+  "senderNumber",
+  "subdomain",
+  "executionField",
+  "webhookIds",
+] as const;
+
+function rcsRefusal(v: ChannelConfigurationInputs, credentialName: string): CheckFailure {
+  return {
+    property: "apiCredential",
+    reason: `channel "${v.name}" is an rcs channel, but credential ${credentialName} is a Twilio SMS credential (twilio-sms): RCS needs another payload format, so bind the channel to a CustomRcsCredential (custom-rcs)`,
+  };
+}
+
+/**
+ * A twilio-sms credential may send from its inbound number or a number of its messaging service:
+ * checked with the stored credential at create and update (never in preview, when the record may
+ * not exist yet).
+ */
+async function checkSender(v: ChannelConfigurationInputs): Promise<CheckFailure[]> {
+  const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
+  if (!credential) return [missingCredential(v.sandbox, v.apiCredentialId)];
+  // An rcs channel on a twilio-sms credential is the store's to refuse, inside its write transaction.
+  const mode = validationMode(v.validation);
+  if (
+    v.channel === "rcs" ||
+    credential.credentialType !== "twilio-sms" ||
+    mode === "off" ||
+    senderKind(v.senderNumber) === "alphanumeric"
+  ) {
+    return [];
+  }
+  const inbound = credential.data["inboundNumber"];
+  if (inbound === v.senderNumber) return [];
+  const service = credential.data["messagingServiceSid"] as string | undefined;
+  const numbers = await context().validator.senderNumbers(await twilioAuthOfStored(credential), service);
+  if (!numbers.ok) {
+    return applyMode(mode, v.name, [
+      { property: "senderNumber", reason: `could not list the numbers of ${service}: ${describeTwilioFailure(numbers.failure)}` },
+    ]);
+  }
+  if (numbers.value.includes(v.senderNumber)) return [];
+  return applyMode(mode, v.name, [
+    {
+      property: "senderNumber",
+      reason: `${v.senderNumber} is neither the inbound number of credential "${credential.name}"${inbound ? ` (${String(inbound)})` : ""} nor a number of its messaging service${service ? ` ${service}` : " (it has none)"}`,
+    },
+  ]);
+}
+
+export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
+  type: TYPE,
+  kind: "channel-configuration",
+  schema: channelConfigurationInputs,
+  crossFieldGuard: ["channel", "apiCredentialType"],
+  plainFields: [
+    "sandbox",
+    "name",
+    "description",
+    "channel",
+    "messageType",
+    "apiCredentialId",
+    "senderNumber",
+    "subdomain",
+    "executionField",
+    "webhookIds",
+    "validation",
+  ],
+  checkNeeds: ["sandbox", "apiCredentialId", "apiCredentialType", "channel"],
+
+  async checkKnown(v) {
+    // A credential resource gave its type already (and the schema judged it). A bare id: ask the store.
+    if (v.apiCredentialType) return [];
+    const type = await credentialTypeOf(TYPE, v.sandbox, v.apiCredentialId, undefined);
+    if (!type) return [missingCredential(v.sandbox, v.apiCredentialId)];
+    return v.channel === "rcs" && type === "twilio-sms" ? [rcsRefusal(v, v.apiCredentialId)] : [];
+  },
+
+  async prepare(v) {
+    const failures = await checkSender(v);
+    if (failures.length > 0) throw new InputError(TYPE, failures);
+    const refs: RecordRef[] = [
+      { kind: "api-credential", id: v.apiCredentialId },
+      ...(v.webhookIds ?? []).map((id): RecordRef => ({ kind: "webhook", id })),
+    ];
+    const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
+    return {
+      data: { ...pick(v, DATA_FIELDS), ...(credential?.credentialType ? { apiCredentialType: credential.credentialType } : {}) },
+      refs,
+    };
+  },
+
+  outputs: (_v, record) => ({ apiCredentialType: record.data["apiCredentialType"], status: "active" }),
+
+  readProps: (record) => ({ ...fields(record.data, DATA_FIELDS), status: "active" }),
+});

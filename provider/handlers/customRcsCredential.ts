@@ -1,0 +1,143 @@
+import { customRcsCredentialInputs, type CustomRcsCredentialInputs } from "../schema/customRcsCredential";
+import type { CheckFailure } from "../schema/check";
+import type { TwilioAuth } from "../twilio/client";
+import { renderPayload } from "../rcs/template";
+import { applyMode, fields, InputError, pick, validationMode } from "./common";
+import { context } from "./context";
+import { recordHandlers, same } from "./record";
+
+const TYPE = "CustomRcsCredential";
+const TWILIO_MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Messages\.json$/;
+
+/** The account of a Twilio Messages API URL (at Twilio, or at the configured twilioApiUrl). */
+export function twilioMessagesAccount(providerUrl: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(providerUrl);
+  } catch {
+    return undefined;
+  }
+  const apiUrl = context().settings.twilioApiUrl;
+  const atTwilio = u.hostname === "api.twilio.com" || (apiUrl !== undefined && new URL(apiUrl).origin === u.origin);
+  const base = apiUrl ? new URL(apiUrl).pathname.replace(/\/+$/, "") : "";
+  const path = base && u.pathname.startsWith(base) ? u.pathname.slice(base.length) : u.pathname;
+  return atTwilio ? TWILIO_MESSAGES_PATH.exec(path)?.[1] : undefined;
+}
+
+/** For a Twilio Messages URL with basic auth: the Twilio sign-in it amounts to. */
+function twilioAuthOf(v: CustomRcsCredentialInputs): { auth: TwilioAuth; urlAccount: string } | undefined {
+  const urlAccount = twilioMessagesAccount(v.providerUrl);
+  if (!urlAccount || v.auth.type !== "basic") return undefined;
+  const { username, password } = v.auth;
+  if (username.startsWith("SK")) return { auth: { accountSid: urlAccount, apiKeySid: username, apiKeySecret: password }, urlAccount };
+  return { auth: { accountSid: username, authToken: password }, urlAccount };
+}
+
+/** Twilio's verdict, with its fields renamed to this resource's inputs. */
+async function validate(v: CustomRcsCredentialInputs): Promise<{ failures: CheckFailure[]; validatedAt?: string }> {
+  const mode = validationMode(v.validation);
+  if (mode === "off") return { failures: [] };
+  const twilio = twilioAuthOf(v);
+  const failures: CheckFailure[] = [];
+  if (!twilio) {
+    if (v.messagingServiceSid) {
+      failures.push({
+        property: "messagingServiceSid",
+        reason:
+          "can be checked for an RCS sender only with Twilio credentials: use a Twilio Messages URL (https://api.twilio.com/2010-04-01/Accounts/AC…/Messages.json) with basic auth, or set validation to \"warn\"",
+      });
+    }
+    return { failures: applyMode(mode, v.name, failures) };
+  }
+  if ("authToken" in twilio.auth && twilio.auth.accountSid !== twilio.urlAccount) {
+    failures.push({
+      property: "providerUrl",
+      reason: `names account ${twilio.urlAccount}, but auth.username signs in as ${twilio.auth.accountSid}: the account in the URL must be the one authenticated`,
+    });
+    return { failures: applyMode(mode, v.name, failures) };
+  }
+  const report = await context().validator.checkSmsCredential({
+    auth: twilio.auth,
+    ...(v.messagingServiceSid ? { messagingServiceSid: v.messagingServiceSid, requireRcsSender: true } : {}),
+  });
+  const renamed: Record<string, string> = { authToken: "auth.password", apiKeySecret: "auth.password", accountSid: "providerUrl" };
+  for (const f of report.failures) failures.push({ property: renamed[f.property] ?? f.property, reason: f.reason });
+  return { failures: applyMode(mode, v.name, failures), validatedAt: report.validatedAt };
+}
+
+/** Non-secret facts about the auth, for outputs: its type and the names it uses, never a secret. */
+function authSummary(v: CustomRcsCredentialInputs): Record<string, string> {
+  switch (v.auth.type) {
+    case "basic":
+      return { authType: "basic", authUsername: v.auth.username };
+    case "bearer":
+      return { authType: "bearer" };
+    case "apiKey":
+      return { authType: "apiKey", authHeaderName: v.auth.name };
+    case "oauth2":
+      return { authType: "oauth2", authTokenUrl: v.auth.tokenUrl };
+    case "none":
+      return { authType: v.auth.mtls ? "mtls" : "none" };
+  }
+}
+
+const DATA_FIELDS = ["providerName", "providerAppId", "providerUrl", "payloadTemplate", "messagingServiceSid"] as const;
+
+export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
+  type: TYPE,
+  kind: "api-credential",
+  credentialType: "custom-rcs",
+  schema: customRcsCredentialInputs,
+  plainFields: ["sandbox", "name", ...DATA_FIELDS, "verifyConnection", "validation"],
+  secretFields: ["auth", "headers"],
+  checkNeeds: ["providerUrl", "auth", "messagingServiceSid", "validation"],
+
+  async checkKnown(v) {
+    return (await validate(v)).failures;
+  },
+
+  async prepare(v, phase, olds) {
+    const { failures, validatedAt } = await validate(v);
+    if (failures.length > 0) throw new InputError(TYPE, failures);
+    let verification: Record<string, unknown> = pick(olds ?? {}, ["verifiedAt", "verificationStatus", "verificationMessageSid"]);
+    if (v.verifyConnection && (phase === "create" || !same(olds?.["verifyConnection"], v.verifyConnection))) {
+      // The sample message goes before the write: if the vendor refuses it, nothing is written.
+      const payload = renderPayload(v.payloadTemplate, {
+        fromNumber: v.verifyConnection.from ?? "",
+        toNumber: v.verifyConnection.to,
+        message: v.verifyConnection.message,
+      });
+      const answer = await context()
+        .vendorClient()
+        .send({ providerUrl: v.providerUrl, auth: v.auth, ...(v.headers ? { headers: v.headers } : {}), payload })
+        .catch((e: unknown) => {
+          throw new InputError(TYPE, [{ property: "verifyConnection", reason: e instanceof Error ? e.message : String(e) }]);
+        });
+      verification = {
+        verifiedAt: new Date().toISOString(),
+        verificationStatus: answer.status,
+        ...(answer.messageSid ? { verificationMessageSid: answer.messageSid } : {}),
+      };
+    }
+    return {
+      data: {
+        ...pick(v, DATA_FIELDS),
+        ...authSummary(v),
+        headerNames: Object.keys(v.headers ?? {}),
+        ...(validatedAt ? { validatedAt } : {}),
+      },
+      outputs: verification,
+    };
+  },
+
+  outputs: (_v, record) => ({
+    vendor: "custom",
+    ...pick(record.data, ["authType", "authUsername", "authHeaderName", "authTokenUrl", "headerNames", "validatedAt"]),
+  }),
+
+  readProps: (record) => ({
+    vendor: "custom",
+    credentialType: "custom-rcs",
+    ...fields(record.data, [...DATA_FIELDS, "authType", "authUsername", "authHeaderName", "authTokenUrl", "headerNames", "validatedAt"]),
+  }),
+});

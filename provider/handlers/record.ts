@@ -1,0 +1,208 @@
+import type { z } from "zod";
+import { fingerprintSecret } from "../../store/crypto";
+import type { CredentialType, RecordKind, RecordRef, SecretPayload, StoredRecord } from "../../store/types";
+import { containsUnknown, parseInputs, type CheckFailure } from "../schema/check";
+import type { ValidationMode } from "../schema/common";
+import { anyUnknown, compact, createOrAdopt, diffFields, InputError, pick, storeFailure } from "./common";
+import type { Inputs, ResourceHandlers } from "./common";
+import { context } from "./context";
+
+/** The inputs every record resource has (see schema/common.ts). */
+export interface BaseInputs {
+  sandbox: string;
+  name: string;
+  ownerUrn?: string | undefined;
+  validation?: ValidationMode | undefined;
+}
+
+/** What a resource writes, worked out before the store write (validation, sample messages). */
+export interface Prepared {
+  readonly data: Inputs;
+  readonly refs?: readonly RecordRef[];
+  /** Outputs that come from this write only (a message SID). */
+  readonly outputs?: Inputs;
+}
+
+export interface RecordResourceSpec<V extends BaseInputs> {
+  readonly type: string;
+  readonly kind: RecordKind;
+  readonly credentialType?: CredentialType;
+  readonly schema: z.ZodType<V>;
+  /** Fields whose unknown value makes cross-field rules undecidable in preview. */
+  readonly crossFieldGuard?: readonly string[];
+  /** Inputs kept in outputs, so diff and read can compare them. */
+  readonly plainFields: readonly string[];
+  /** Inputs kept only encrypted in the store; their fingerprint stands for them in state. */
+  readonly secretFields?: readonly string[];
+  /** Fields that must all be known before `checkKnown` can ask Twilio or the store. */
+  readonly checkNeeds?: readonly string[];
+  /** Checks that need other systems (Twilio, the store), run once the values are known. */
+  checkKnown?(v: V): Promise<CheckFailure[]>;
+  prepare(v: V, phase: "create" | "update", olds: Inputs | undefined): Promise<Prepared>;
+  /** Outputs computed from the stored record (beyond the plain inputs and the common ones). */
+  outputs?(v: V, record: StoredRecord): Inputs;
+  /** Refreshed outputs from the stored record. */
+  readProps(record: StoredRecord): Inputs;
+  /** Side effects after the record is written (attach a webhook); may add outputs. Undone by `afterDelete`. */
+  afterWrite?(v: V, record: StoredRecord, phase: "create" | "update", olds: Inputs | undefined): Promise<Inputs | void>;
+  afterDelete?(props: Inputs): Promise<void>;
+}
+
+/**
+ * Check/diff/create/read/update/delete for a resource kept as one store record. The resource
+ * modules only say what is particular to them; the contract's common behaviour lives here once.
+ */
+export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>): ResourceHandlers {
+  const secretOf = (v: Inputs): SecretPayload | undefined => {
+    if (!spec.secretFields) return undefined;
+    const s = pick(v, spec.secretFields);
+    return Object.keys(s).length > 0 ? s : undefined;
+  };
+  const parseOrThrow = (inputs: Inputs): V => {
+    const parsed = parseInputs(spec.schema, inputs, spec.crossFieldGuard);
+    if (parsed.failures.length > 0 || !parsed.value) throw new InputError(spec.type, parsed.failures);
+    return parsed.value;
+  };
+  const outputsOf = (v: V, record: StoredRecord, extra: Inputs | void): Inputs =>
+    compact({
+      ...pick(v as unknown as Inputs, spec.plainFields),
+      ...(v.ownerUrn ? { ownerUrn: v.ownerUrn } : {}),
+      ...(spec.credentialType ? { credentialType: spec.credentialType } : {}),
+      ...spec.outputs?.(v, record),
+      ...(record.secretFingerprint ? { secretFingerprint: record.secretFingerprint } : {}),
+      recordId: record.id,
+      recordVersion: record.version,
+      ...(extra ?? {}),
+    });
+
+  return {
+    async check(_olds, news) {
+      const parsed = parseInputs(spec.schema, news, spec.crossFieldGuard);
+      const failures = [...parsed.failures];
+      if (failures.length === 0 && parsed.value && spec.checkKnown && !anyUnknown(news, spec.checkNeeds ?? [])) {
+        failures.push(...(await spec.checkKnown(parsed.value)));
+      }
+      return { inputs: news, failures };
+    },
+
+    async diff(_id, olds, news) {
+      let fingerprint: string | undefined | "unknown";
+      if (spec.secretFields) {
+        const raw = pick(news, spec.secretFields);
+        fingerprint = containsUnknown(raw) ? "unknown" : Object.keys(raw).length > 0 ? fingerprintSecret(raw) : undefined;
+      }
+      return diffFields(olds, news, spec.plainFields, fingerprint);
+    },
+
+    async create(inputs) {
+      const v = parseOrThrow(inputs);
+      const ctx = context();
+      const store = await ctx.store();
+      const prepared = await spec.prepare(v, "create", undefined);
+      const secret = secretOf(v as unknown as Inputs);
+      const record = await createOrAdopt(
+        spec.type,
+        v.ownerUrn,
+        () =>
+          store.create(
+            {
+              sandbox: v.sandbox,
+              kind: spec.kind,
+              name: v.name,
+              ...(spec.credentialType ? { credentialType: spec.credentialType } : {}),
+              data: prepared.data,
+              ...(prepared.refs ? { refs: prepared.refs } : {}),
+              ...(secret ? { secret } : {}),
+              ...(v.ownerUrn ? { ownerUrn: v.ownerUrn } : {}),
+            },
+            { actor: ctx.actor },
+          ),
+        () => store.findByName(v.sandbox, spec.kind, v.name),
+        (existing) =>
+          store.update(
+            v.sandbox,
+            spec.kind,
+            existing.id,
+            existing.version,
+            { data: prepared.data, ...(prepared.refs ? { refs: prepared.refs } : {}), ...(secret ? { secret } : {}) },
+            { actor: ctx.actor },
+          ),
+      );
+      const extra = spec.afterWrite ? await undoOnFailure(spec.afterWrite(v, record, "create", undefined), () =>
+        store.delete(v.sandbox, spec.kind, record.id, { actor: ctx.actor }),
+      ) : undefined;
+      return { id: record.id, outs: outputsOf(v, record, { ...prepared.outputs, ...(extra ?? {}) }) };
+    },
+
+    async read(id, props) {
+      const store = await context().store();
+      const record = await store.get(String(props["sandbox"] ?? "prod"), spec.kind, id).catch((e: unknown) => {
+        throw storeFailure(spec.type, e);
+      });
+      // Deleted outside Pulumi: an empty id tells the engine the resource is gone.
+      if (!record) return { id: "", props: {} };
+      return {
+        id,
+        props: compact({
+          ...props,
+          name: record.name,
+          ...spec.readProps(record),
+          ...(record.secretFingerprint ? { secretFingerprint: record.secretFingerprint } : {}),
+          recordId: record.id,
+          recordVersion: record.version,
+        }),
+      };
+    },
+
+    async update(id, olds, news) {
+      const v = parseOrThrow(news);
+      const ctx = context();
+      const store = await ctx.store();
+      const prepared = await spec.prepare(v, "update", olds);
+      const secret = secretOf(v as unknown as Inputs);
+      const record = await store
+        .update(
+          v.sandbox,
+          spec.kind,
+          id,
+          Number(olds["recordVersion"]),
+          {
+            name: v.name,
+            data: prepared.data,
+            ...(prepared.refs ? { refs: prepared.refs } : {}),
+            ...(secret && fingerprintSecret(secret) !== olds["secretFingerprint"] ? { secret } : {}),
+          },
+          { actor: ctx.actor },
+        )
+        .catch((e: unknown) => {
+          throw storeFailure(spec.type, e);
+        });
+      const extra = spec.afterWrite ? await spec.afterWrite(v, record, "update", olds) : undefined;
+      return { outs: outputsOf(v, record, { ...prepared.outputs, ...(extra ?? {}) }) };
+    },
+
+    async delete(id, props) {
+      const ctx = context();
+      const store = await ctx.store();
+      await store.delete(String(props["sandbox"] ?? "prod"), spec.kind, id, { actor: ctx.actor }).catch((e: unknown) => {
+        throw storeFailure(spec.type, e);
+      });
+      await spec.afterDelete?.(props);
+    },
+  };
+}
+
+/** Runs a side effect after a write; when it fails, undoes the write so nothing is half-done. */
+async function undoOnFailure<T>(work: Promise<T>, undo: () => Promise<unknown>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    await undo().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** A value that is the same in outputs whether it came from inputs or from the store. */
+export function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}

@@ -1,0 +1,55 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type { channelConfigurationInputs } from "../schema/channelConfiguration";
+import { dynamicProvider } from "./provider";
+import { credentialInputs, webhookIds, type CredentialReference } from "./references";
+import { DYNAMIC_MODULE, TYPE_PREFIX, type ArgsOf } from "./types";
+
+type Schema = Omit<z.input<typeof channelConfigurationInputs>, "apiCredentialId" | "apiCredentialType" | "webhookIds">;
+
+export type ChannelConfigurationArgs = ArgsOf<Schema> & {
+  /** An SmsApiCredential or CustomRcsCredential, or the id of a stored credential. An rcs channel takes a CustomRcsCredential only. */
+  apiCredential: CredentialReference;
+  /** SmsWebhook resources (or webhook ids). */
+  webhooks?: (pulumi.CustomResource | pulumi.Input<string>)[];
+};
+
+/** The channel campaigns use: a credential, a sender and webhooks, for sms, mms or rcs. */
+export class ChannelConfiguration extends pulumi.dynamic.Resource {
+  static readonly __pulumiType = `${TYPE_PREFIX}ChannelConfiguration`;
+
+  declare readonly sandbox: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly channel: pulumi.Output<"sms" | "mms" | "rcs">;
+  declare readonly messageType: pulumi.Output<"marketing" | "transactional">;
+  declare readonly apiCredentialId: pulumi.Output<string>;
+  declare readonly apiCredentialType: pulumi.Output<string>;
+  declare readonly senderNumber: pulumi.Output<string>;
+  declare readonly webhookIds: pulumi.Output<string[] | undefined>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly recordId: pulumi.Output<string>;
+  declare readonly recordVersion: pulumi.Output<number>;
+
+  constructor(name: string, args: ChannelConfigurationArgs, opts?: pulumi.CustomResourceOptions) {
+    const { apiCredential, webhooks, ...rest } = args;
+    const ids = webhookIds(webhooks);
+    super(
+      dynamicProvider("ChannelConfiguration"),
+      name,
+      {
+        ...rest,
+        ...credentialInputs(apiCredential),
+        ...(ids ? { webhookIds: ids } : {}),
+        sandbox: args.sandbox ?? "prod",
+        name: args.name ?? name,
+        ownerUrn: pulumi.createUrn(name, ChannelConfiguration.__pulumiType, opts?.parent),
+        status: undefined,
+        recordId: undefined,
+        recordVersion: undefined,
+      },
+      opts,
+      DYNAMIC_MODULE,
+      "ChannelConfiguration",
+    );
+  }
+}

@@ -1,0 +1,58 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type { smsWebhookInputs } from "../schema/smsWebhook";
+import { dynamicProvider } from "./provider";
+import { credentialInputs, type CredentialReference } from "./references";
+import { DYNAMIC_MODULE, TYPE_PREFIX, type ArgsOf } from "./types";
+
+type Schema = Omit<z.input<typeof smsWebhookInputs>, "apiCredentialId" | "apiCredentialType">;
+
+export type SmsWebhookArgs = ArgsOf<Schema> & {
+  /** An SmsApiCredential or CustomRcsCredential, or the id of a stored credential. */
+  apiCredential: CredentialReference;
+};
+
+/**
+ * An inbound (messages and keywords) or feedback (delivery status) webhook of a credential. With
+ * `attachToMessagingService` it points the credential's Twilio Messaging Service at itself and puts
+ * the earlier URL back when deleted.
+ */
+export class SmsWebhook extends pulumi.dynamic.Resource {
+  static readonly __pulumiType = `${TYPE_PREFIX}SmsWebhook`;
+
+  declare readonly sandbox: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly type: pulumi.Output<"inbound" | "feedback">;
+  declare readonly apiCredentialId: pulumi.Output<string>;
+  declare readonly apiCredentialType: pulumi.Output<string>;
+  declare readonly webhookUrl: pulumi.Output<string>;
+  /** The keywords the messaging runtime answers, the contract's defaults filled in (inbound only). */
+  declare readonly resolvedKeywords: pulumi.Output<unknown>;
+  declare readonly attachedServiceSid: pulumi.Output<string | undefined>;
+  declare readonly recordId: pulumi.Output<string>;
+  declare readonly recordVersion: pulumi.Output<number>;
+
+  constructor(name: string, args: SmsWebhookArgs, opts?: pulumi.CustomResourceOptions) {
+    const { apiCredential, ...rest } = args;
+    super(
+      dynamicProvider("SmsWebhook"),
+      name,
+      {
+        ...rest,
+        ...credentialInputs(apiCredential),
+        sandbox: args.sandbox ?? "prod",
+        name: args.name ?? name,
+        ownerUrn: pulumi.createUrn(name, SmsWebhook.__pulumiType, opts?.parent),
+        webhookUrl: undefined,
+        resolvedKeywords: undefined,
+        attachedServiceSid: undefined,
+        previousServiceUrl: undefined,
+        recordId: undefined,
+        recordVersion: undefined,
+      },
+      opts,
+      DYNAMIC_MODULE,
+      "SmsWebhook",
+    );
+  }
+}

@@ -1,0 +1,118 @@
+import { z } from "zod";
+import { commonInputs, messagingServiceSid, e164, secretString, validationMode } from "./common";
+import { isLoopbackHost } from "./urls";
+
+const PLACEHOLDERS = ["{{fromNumber}}", "{{toNumber}}", "{{message}}"] as const;
+
+/** https anywhere; http only on loopback hosts (a local emulator or relay). */
+export const providerUrl = z
+  .string({ error: "must be a string" })
+  .superRefine((s, ctx) => {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be an absolute URL, e.g. https://rcs.example.com/v1/messages" });
+      return;
+    }
+    if (u.username || u.password) {
+      ctx.addIssue({ code: "custom", message: "must not carry credentials in the URL; use `auth`" });
+    } else if (u.protocol === "http:" && !isLoopbackHost(u.hostname)) {
+      ctx.addIssue({ code: "custom", message: "must use https (http is allowed only for loopback hosts such as 127.0.0.1)" });
+    } else if (u.protocol !== "https:" && u.protocol !== "http:") {
+      ctx.addIssue({ code: "custom", message: "must be an https URL" });
+    }
+  });
+
+const pem = (what: string) =>
+  z
+    .string({ error: "must be a string" })
+    .regex(/-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----/, `must be a PEM-encoded ${what}`);
+
+export const customAuth = z.discriminatedUnion(
+  "type",
+  [
+    z.object({ type: z.literal("basic"), username: z.string().min(1, "must not be empty"), password: secretString }).strict(),
+    z.object({ type: z.literal("bearer"), token: secretString }).strict(),
+    z
+      .object({
+        type: z.literal("apiKey"),
+        name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "must be an HTTP header name, e.g. X-Api-Key"),
+        token: secretString,
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal("oauth2"),
+        tokenUrl: providerUrl,
+        /** The form body of the client-credentials token request (it holds the client secret). */
+        body: secretString,
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal("none"),
+        mtls: z.object({ cert: pem("certificate"), key: pem("private key") }).strict().optional(),
+      })
+      .strict(),
+  ],
+  { error: 'must be an object whose `type` is "basic", "bearer", "apiKey", "oauth2" or "none"' },
+);
+export type CustomAuth = z.infer<typeof customAuth>;
+
+/** Checks that the template is JSON text and references each placeholder inside its strings. */
+export const payloadTemplate = z.string({ error: "must be a string" }).superRefine((s, ctx) => {
+  try {
+    JSON.parse(s);
+  } catch (e) {
+    ctx.addIssue({
+      code: "custom",
+      message: `must be JSON text with the placeholders inside strings, e.g. {"to":"{{toNumber}}","from":"{{fromNumber}}","body":"{{message}}"} (${(e as Error).message})`,
+    });
+    return;
+  }
+  const missing = PLACEHOLDERS.filter((p) => !s.includes(p));
+  if (missing.length > 0) ctx.addIssue({ code: "custom", message: `must reference ${missing.join(", ")}` });
+});
+
+const FORBIDDEN_HEADERS = new Set(["content-type", "content-length", "host", "transfer-encoding", "connection"]);
+
+export const customRcsCredentialInputs = z
+  .object({
+    ...commonInputs,
+    providerName: z.string({ error: "must be a string" }).min(1, "must not be empty").max(100, "must be at most 100 characters"),
+    providerAppId: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
+    providerUrl,
+    auth: customAuth,
+    headers: z
+      .record(z.string(), z.string({ error: "must be a string" }))
+      .superRefine((h, ctx) => {
+        for (const name of Object.keys(h)) {
+          if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
+            ctx.addIssue({ code: "custom", path: [name], message: "is not a valid HTTP header name" });
+          } else if (FORBIDDEN_HEADERS.has(name.toLowerCase())) {
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              message: "is set by the provider (Content-Type is always application/json); remove it",
+            });
+          }
+        }
+      })
+      .optional(),
+    payloadTemplate,
+    messagingServiceSid: messagingServiceSid.optional(),
+    verifyConnection: z
+      .object({
+        to: e164,
+        message: z.string({ error: "must be a string" }).min(1, "must not be empty").max(1600, "must be at most 1600 characters"),
+        /** The `{{fromNumber}}` of the sample message. */
+        from: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
+      })
+      .strict()
+      .optional(),
+    validation: validationMode.optional(),
+  })
+  .strict();
+
+export type CustomRcsCredentialInputs = z.infer<typeof customRcsCredentialInputs>;
