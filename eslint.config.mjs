@@ -1,9 +1,19 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
+import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "**/node_modules/**", "policy-pack/bin/**", "coverage/**", "*.config.js"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "**/node_modules/**",
+      "policy-pack/bin/**",
+      "coverage/**",
+      "*.config.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +23,11 @@ export default tseslint.config(
       eqeqeq: ["error", "always", { null: "ignore" }],
       "no-console": ["error", { allow: ["warn", "error"] }],
     },
+  },
+  {
+    // Plain CommonJS: fixture programs, the self-link script, the policy pack's entry.
+    files: ["**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: globals.node },
   },
   {
     files: ["scripts/**", "bench/**", "test/**", "examples/**", "store/server/cli.ts"],

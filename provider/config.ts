@@ -48,7 +48,8 @@ function checkUrl(key: keyof typeof KEYS, value: string | undefined): string | u
     throw new ConfigError(key, `not a URL: ${JSON.stringify(value)}`);
   }
   if (u.protocol !== "https:" && u.protocol !== "http:") throw new ConfigError(key, "must be an http(s) URL");
-  if (u.username || u.password) throw new ConfigError(key, "must not carry credentials; use the token settings");
+  if (u.username || u.password)
+    throw new ConfigError(key, "must not carry credentials; use the token settings");
   return value.replace(/\/+$/, "");
 }
 
@@ -64,7 +65,10 @@ export function resolveSettings(
   };
   const validation = read("validation") ?? "strict";
   if (!(VALIDATION_MODES as readonly string[]).includes(validation)) {
-    throw new ConfigError("validation", `must be "strict", "warn" or "off", got ${JSON.stringify(validation)}`);
+    throw new ConfigError(
+      "validation",
+      `must be "strict", "warn" or "off", got ${JSON.stringify(validation)}`,
+    );
   }
   const timeout = Number(read("twilioTimeoutMs") ?? 10_000);
   if (!Number.isInteger(timeout) || timeout < 100 || timeout > 120_000) {

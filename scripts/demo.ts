@@ -25,7 +25,10 @@ Object.assign(env, {
 function pulumi(args: string[], options: { quiet?: boolean } = {}): Promise<string> {
   if (!options.quiet) console.log(`\n$ pulumi ${args.join(" ")}`);
   const sep = args.indexOf("--");
-  const full = sep < 0 ? [...args, "--stack", stackName] : [...args.slice(0, sep), "--stack", stackName, ...args.slice(sep)];
+  const full =
+    sep < 0
+      ? [...args, "--stack", stackName]
+      : [...args.slice(0, sep), "--stack", stackName, ...args.slice(sep)];
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", full, { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
@@ -34,7 +37,9 @@ function pulumi(args: string[], options: { quiet?: boolean } = {}): Promise<stri
       if (!options.quiet) process.stdout.write(d);
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`pulumi ${args[0]} failed (exit ${code})`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`pulumi ${args[0]} failed (exit ${code})`)),
+    );
   });
 }
 
@@ -61,7 +66,11 @@ async function main(): Promise<void> {
   };
   try {
     await new Promise((resolve) =>
-      spawn("pulumi", ["stack", "init", stackName, "--non-interactive"], { cwd: root, env, stdio: "inherit" }).on("close", resolve),
+      spawn("pulumi", ["stack", "init", stackName, "--non-interactive"], {
+        cwd: root,
+        env,
+        stdio: "inherit",
+      }).on("close", resolve),
     );
     const set = (key: string, value: string, secret = false) =>
       pulumi(["config", "set", key, secret ? "--secret" : "--plaintext", "--", value], { quiet: true });
@@ -77,7 +86,9 @@ async function main(): Promise<void> {
     await time("preview", () => pulumi(["preview", "--non-interactive"]));
     await time("up", () => pulumi(["up", "--yes", "--non-interactive", "--skip-preview"]));
     await pulumi(["stack", "output"]);
-    console.log(`\nThe emulated messaging service now sends inbound messages to ${emu.getService(service.sid)?.inboundRequestUrl}`);
+    console.log(
+      `\nThe emulated messaging service now sends inbound messages to ${emu.getService(service.sid)?.inboundRequestUrl}`,
+    );
     const state = JSON.parse(await pulumi(["stack", "export"], { quiet: true })) as {
       deployment: { resources?: { type: string; outputs?: Record<string, unknown> }[] };
     };
@@ -93,7 +104,11 @@ async function main(): Promise<void> {
       `\nDemo done in ${((Date.now() - started) / 1000).toFixed(1)} s (preview ${steps["preview"]} ms, up ${steps["up"]} ms, destroy ${steps["destroy"]} ms); the emulator answered ${calls} Twilio calls.`,
     );
   } finally {
-    spawnSync("pulumi", ["stack", "rm", stackName, "--yes", "--force", "--non-interactive"], { cwd: root, env, stdio: "ignore" });
+    spawnSync("pulumi", ["stack", "rm", stackName, "--yes", "--force", "--non-interactive"], {
+      cwd: root,
+      env,
+      stdio: "ignore",
+    });
     await emu.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }

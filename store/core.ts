@@ -88,7 +88,10 @@ export class CoreStore implements CredentialStore {
           const first = await tx.getRecord(seen.recordId);
           if (first) return toStoredRecord(first);
           // The first answer was deleted since: a retry must not resurrect it silently.
-          throw new StoreError("NOT_FOUND", `the record created with this Idempotency-Key (id ${seen.recordId}) was deleted since`);
+          throw new StoreError(
+            "NOT_FOUND",
+            `the record created with this Idempotency-Key (id ${seen.recordId}) was deleted since`,
+          );
         }
       }
       const existing = await tx.findByName(input.sandbox, input.kind, input.name);
@@ -119,7 +122,8 @@ export class CoreStore implements CredentialStore {
       };
       checkReferences(row, await resolveRefs(tx, row.refs));
       await tx.insert(row);
-      if (options.idempotencyKey) await tx.putIdempotency(options.idempotencyKey, { recordId: id, requestHash });
+      if (options.idempotencyKey)
+        await tx.putIdempotency(options.idempotencyKey, { recordId: id, requestHash });
       await tx.appendAudit(auditOf(row, "create", options.actor, at));
       return toStoredRecord(row);
     });
@@ -157,19 +161,36 @@ export class CoreStore implements CredentialStore {
     checkSandbox(sandbox);
     checkKind(kind);
     if (!Number.isInteger(expectedVersion) || expectedVersion < 1) {
-      throw new StoreError("INVALID_INPUT", "version: must be the record's current version (an integer from 1)", "version");
+      throw new StoreError(
+        "INVALID_INPUT",
+        "version: must be the record's current version (an integer from 1)",
+        "version",
+      );
     }
-    if (patch.data !== undefined && (typeof patch.data !== "object" || patch.data === null || Array.isArray(patch.data))) {
+    if (
+      patch.data !== undefined &&
+      (typeof patch.data !== "object" || patch.data === null || Array.isArray(patch.data))
+    ) {
       throw new StoreError("INVALID_INPUT", "data: must be a JSON object", "data");
     }
     if (patch.refs) checkRefShapes(kind, patch.refs);
-    if (patch.name !== undefined && (typeof patch.name !== "string" || patch.name.length === 0 || patch.name.length > 200)) {
-      throw new StoreError("INVALID_INPUT", "name: must be a non-empty string of at most 200 characters", "name");
+    if (
+      patch.name !== undefined &&
+      (typeof patch.name !== "string" || patch.name.length === 0 || patch.name.length > 200)
+    ) {
+      throw new StoreError(
+        "INVALID_INPUT",
+        "name: must be a non-empty string of at most 200 characters",
+        "name",
+      );
     }
     return this.backend.transaction(async (tx) => {
       const current = await tx.getRecord(id, true);
       if (!current || current.sandbox !== sandbox || current.kind !== kind) {
-        throw new StoreError("NOT_FOUND", `${kind} ${id} does not exist in sandbox "${sandbox}" (deleted outside Pulumi?)`);
+        throw new StoreError(
+          "NOT_FOUND",
+          `${kind} ${id} does not exist in sandbox "${sandbox}" (deleted outside Pulumi?)`,
+        );
       }
       if (current.version !== expectedVersion) {
         throw conflict(current, expectedVersion);
@@ -226,7 +247,12 @@ export class CoreStore implements CredentialStore {
     });
   }
 
-  async readSecret(sandbox: string, kind: RecordKind, id: string, actor: Actor): Promise<SecretPayload | undefined> {
+  async readSecret(
+    sandbox: string,
+    kind: RecordKind,
+    id: string,
+    actor: Actor,
+  ): Promise<SecretPayload | undefined> {
     checkSandbox(sandbox);
     checkKind(kind);
     return this.backend.transaction(async (tx) => {
@@ -269,8 +295,22 @@ function conflict(current: RecordRow, expectedVersion: number): StoreError {
   );
 }
 
-function auditOf(row: RecordRow, action: AuditEntry["action"], actor: string, at: string): Omit<AuditEntry, "seq"> {
-  return { at, actor, action, sandbox: row.sandbox, kind: row.kind, recordId: row.id, name: row.name, version: row.version };
+function auditOf(
+  row: RecordRow,
+  action: AuditEntry["action"],
+  actor: string,
+  at: string,
+): Omit<AuditEntry, "seq"> {
+  return {
+    at,
+    actor,
+    action,
+    sandbox: row.sandbox,
+    kind: row.kind,
+    recordId: row.id,
+    name: row.name,
+    version: row.version,
+  };
 }
 
 /** Fingerprints the request so a reused Idempotency-Key with another body is refused; no secret is kept. */

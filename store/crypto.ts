@@ -49,7 +49,11 @@ export class Keyring {
       .filter((p) => p.length > 0);
     const keys = parts.map((p) => {
       if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(p)) {
-        throw new StoreError("INVALID_INPUT", "storeKey: not base64. Make a key with: openssl rand -base64 32", "storeKey");
+        throw new StoreError(
+          "INVALID_INPUT",
+          "storeKey: not base64. Make a key with: openssl rand -base64 32",
+          "storeKey",
+        );
       }
       return Buffer.from(p, "base64");
     });
@@ -88,7 +92,10 @@ export class Keyring {
       ]);
       return JSON.parse(plain.toString("utf8")) as SecretPayload;
     } catch {
-      throw new StoreError("CORRUPT", "a stored secret failed its integrity check (wrong key, or the record was tampered with)");
+      throw new StoreError(
+        "CORRUPT",
+        "a stored secret failed its integrity check (wrong key, or the record was tampered with)",
+      );
     }
   }
 
@@ -114,5 +121,9 @@ export function canonicalJson(value: unknown): string {
  * `diff` see that a secret changed without the state ever holding the secret.
  */
 export function fingerprintSecret(secret: SecretPayload): string {
-  return createHash("sha256").update("smschannels-secret-v1\0").update(canonicalJson(secret)).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update("smschannels-secret-v1\0")
+    .update(canonicalJson(secret))
+    .digest("hex")
+    .slice(0, 16);
 }

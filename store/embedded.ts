@@ -58,7 +58,11 @@ function loadOrCreateKeyFile(storeFile: string, warn?: (message: string) => void
     const probe = new SqliteBackend(storeFile);
     try {
       const holdsSecrets =
-        (probe.db.prepare("SELECT COUNT(*) AS n FROM records WHERE secret_key_id IS NOT NULL").get() as { n: number }).n > 0;
+        (
+          probe.db.prepare("SELECT COUNT(*) AS n FROM records WHERE secret_key_id IS NOT NULL").get() as {
+            n: number;
+          }
+        ).n > 0;
       if (holdsSecrets) {
         throw new StoreError(
           "KEY_MISSING",
@@ -78,7 +82,8 @@ function loadOrCreateKeyFile(storeFile: string, warn?: (message: string) => void
     warn?.(`generated a new key file ${keyFile} (mode 0600) to encrypt secrets at rest: ${advice}`);
     return Keyring.parse(text);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") return Keyring.parse(fs.readFileSync(keyFile, "utf8"));
+    if ((e as NodeJS.ErrnoException).code === "EEXIST")
+      return Keyring.parse(fs.readFileSync(keyFile, "utf8"));
     throw e;
   }
 }

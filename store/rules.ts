@@ -43,7 +43,11 @@ export function checkInput(input: RecordInput): void {
   checkSandbox(input.sandbox);
   checkKind(input.kind);
   if (typeof input.name !== "string" || input.name.length === 0 || input.name.length > MAX_NAME) {
-    throw new StoreError("INVALID_INPUT", `name: must be a non-empty string of at most ${MAX_NAME} characters`, "name");
+    throw new StoreError(
+      "INVALID_INPUT",
+      `name: must be a non-empty string of at most ${MAX_NAME} characters`,
+      "name",
+    );
   }
   if (input.kind === "api-credential") {
     if (!(CREDENTIAL_TYPES as readonly unknown[]).includes(input.credentialType)) {
@@ -72,7 +76,11 @@ export function checkRefShapes(kind: RecordKind, refs: readonly RecordRef[]): vo
   const seen = new Set<string>();
   for (const ref of refs) {
     if (seen.has(ref.id)) {
-      throw new StoreError("INVALID_INPUT", `${refField(ref.kind)}: ${ref.kind} ${ref.id} is listed twice`, refField(ref.kind));
+      throw new StoreError(
+        "INVALID_INPUT",
+        `${refField(ref.kind)}: ${ref.kind} ${ref.id} is listed twice`,
+        refField(ref.kind),
+      );
     }
     seen.add(ref.id);
     if (!ALLOWED_REFS[kind].includes(ref.kind) || typeof ref.id !== "string" || ref.id.length === 0) {
@@ -82,7 +90,11 @@ export function checkRefShapes(kind: RecordKind, refs: readonly RecordRef[]): vo
   if (kind !== "api-credential") {
     const creds = refs.filter((r) => r.kind === "api-credential").length;
     if (creds !== 1) {
-      throw new StoreError("INVALID_INPUT", `apiCredential: a ${kind} refers to exactly one API credential`, "apiCredential");
+      throw new StoreError(
+        "INVALID_INPUT",
+        `apiCredential: a ${kind} refers to exactly one API credential`,
+        "apiCredential",
+      );
     }
   }
 }

@@ -34,7 +34,10 @@ const inbound = new SmsWebhook("inbound", {
   apiCredential: twilioSms,
   senderNumber: inboundNumber,
   keywords: {
-    optOut: { keywords: ["Stop", "Unsubscribe", "Cancel"], reply: "You will get no more messages. Reply START to come back." },
+    optOut: {
+      keywords: ["Stop", "Unsubscribe", "Cancel"],
+      reply: "You will get no more messages. Reply START to come back.",
+    },
     help: { keywords: ["Help", "Info"], reply: "Acme alerts: reply STOP to unsubscribe." },
     custom: [{ keyword: "Hours", reply: "We are open 9-17, Monday to Friday." }],
   },
@@ -73,4 +76,3 @@ export const rcsCredentialId = twilioRcs.id;
 export const inboundWebhookUrl = inbound.webhookUrl;
 export const feedbackWebhookUrl = feedback.webhookUrl;
 export const channelStatus = { marketingSms: marketingSms.status, rcsAlerts: rcsAlerts.status };
-

@@ -5,7 +5,7 @@ import { senderKind } from "../schema/senders";
 import { describeTwilioFailure } from "../twilio/errors";
 import { applyMode, fields, InputError, pick, validationMode } from "./common";
 import { context } from "./context";
-import { credentialTypeOf, missingCredential, storedCredential, twilioAuthOfStored } from "./credentials";
+import { missingCredential, storedCredential, storeRuleFailures, twilioAuthOfStored } from "./credentials";
 import { recordHandlers } from "./record";
 
 const TYPE = "ChannelConfiguration";
@@ -20,13 +20,6 @@ const DATA_FIELDS = [
   "executionField",
   "webhookIds",
 ] as const;
-
-function rcsRefusal(v: ChannelConfigurationInputs, credentialName: string): CheckFailure {
-  return {
-    property: "apiCredential",
-    reason: `channel "${v.name}" is an rcs channel, but credential ${credentialName} is a Twilio SMS credential (twilio-sms): RCS needs another payload format, so bind the channel to a CustomRcsCredential (custom-rcs)`,
-  };
-}
 
 /**
  * A twilio-sms credential may send from its inbound number or a number of its messaging service:
@@ -52,7 +45,10 @@ async function checkSender(v: ChannelConfigurationInputs): Promise<CheckFailure[
   const numbers = await context().validator.senderNumbers(await twilioAuthOfStored(credential), service);
   if (!numbers.ok) {
     return applyMode(mode, v.name, [
-      { property: "senderNumber", reason: `could not list the numbers of ${service}: ${describeTwilioFailure(numbers.failure)}` },
+      {
+        property: "senderNumber",
+        reason: `could not list the numbers of ${service}: ${describeTwilioFailure(numbers.failure)}`,
+      },
     ]);
   }
   if (numbers.value.includes(v.senderNumber)) return [];
@@ -85,11 +81,15 @@ export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
   checkNeeds: ["sandbox", "apiCredentialId", "apiCredentialType", "channel"],
 
   async checkKnown(v) {
-    // A credential resource gave its type already (and the schema judged it). A bare id: ask the store.
+    // A credential resource gave its type already (and the schema judged it). A bare id: judge it by
+    // the store's own rules against the stored credential, so preview says what the write would.
     if (v.apiCredentialType) return [];
-    const type = await credentialTypeOf(TYPE, v.sandbox, v.apiCredentialId, undefined);
-    if (!type) return [missingCredential(v.sandbox, v.apiCredentialId)];
-    return v.channel === "rcs" && type === "twilio-sms" ? [rcsRefusal(v, v.apiCredentialId)] : [];
+    const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
+    if (!credential) return [missingCredential(v.sandbox, v.apiCredentialId)];
+    return storeRuleFailures(
+      { kind: "channel-configuration", name: v.name, sandbox: v.sandbox, data: { channel: v.channel } },
+      [credential],
+    );
   },
 
   async prepare(v) {
@@ -101,7 +101,10 @@ export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
     ];
     const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
     return {
-      data: { ...pick(v, DATA_FIELDS), ...(credential?.credentialType ? { apiCredentialType: credential.credentialType } : {}) },
+      data: {
+        ...pick(v, DATA_FIELDS),
+        ...(credential?.credentialType ? { apiCredentialType: credential.credentialType } : {}),
+      },
       refs,
     };
   },

@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { canonicalJson } from "../../store/crypto";
 import { StoreError } from "../../store/errors";
 import type { StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
@@ -40,9 +41,14 @@ export function validationMode(perResource: unknown): ValidationMode {
 }
 
 /** Twilio's verdicts: failures in `strict`, warnings in `warn`. */
-export function applyMode(mode: ValidationMode, resourceName: string, failures: readonly CheckFailure[]): CheckFailure[] {
+export function applyMode(
+  mode: ValidationMode,
+  resourceName: string,
+  failures: readonly CheckFailure[],
+): CheckFailure[] {
   if (mode === "strict") return [...failures];
-  for (const f of failures) warn(`${resourceName}: ${f.property}: ${f.reason} (validation is "warn": going on)`);
+  for (const f of failures)
+    warn(`${resourceName}: ${f.property}: ${f.reason} (validation is "warn": going on)`);
   return [];
 }
 
@@ -61,13 +67,22 @@ export function diffFields(
 ): pulumi.dynamic.DiffResult {
   const changed: string[] = [];
   for (const f of fields) {
-    if (containsUnknown(news[f]) || JSON.stringify(olds[f] ?? null) !== JSON.stringify(news[f] ?? null)) changed.push(f);
+    // Key order differs between what the engine sends and what zod returns: compare canonically.
+    if (containsUnknown(news[f]) || canonicalJson(olds[f] ?? null) !== canonicalJson(news[f] ?? null))
+      changed.push(f);
   }
-  if (newFingerprint === "unknown" || (newFingerprint !== undefined && newFingerprint !== olds["secretFingerprint"])) {
+  if (
+    newFingerprint === "unknown" ||
+    (newFingerprint !== undefined && newFingerprint !== olds["secretFingerprint"])
+  ) {
     changed.push("secret");
   }
   const replaces = changed.filter((f) => REPLACE_ON.includes(f));
-  return { changes: changed.length > 0, ...(replaces.length ? { replaces } : {}), deleteBeforeReplace: false };
+  return {
+    changes: changed.length > 0,
+    ...(replaces.length ? { replaces } : {}),
+    deleteBeforeReplace: false,
+  };
 }
 
 /** The engine's Struct codec refuses `undefined`: outputs leave such fields out. */
@@ -120,4 +135,3 @@ export function storeFailure(typeName: string, e: unknown): Error {
   if (StoreError.isInstance(e)) return new Error(`${typeName}: ${e.message} [${e.code}]`);
   return e instanceof Error ? e : new Error(String(e));
 }
-

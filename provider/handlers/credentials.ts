@@ -1,4 +1,6 @@
+import type { RecordRow } from "../../store/backend";
 import { StoreError } from "../../store/errors";
+import { checkReferences } from "../../store/rules";
 import type { CredentialType, StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
 import type { TwilioAuth } from "../twilio/client";
@@ -6,7 +8,11 @@ import { storeFailure } from "./common";
 import { context } from "./context";
 
 /** The credential a webhook or channel names, as the store has it now. */
-export async function storedCredential(typeName: string, sandbox: string, id: string): Promise<StoredRecord | undefined> {
+export async function storedCredential(
+  typeName: string,
+  sandbox: string,
+  id: string,
+): Promise<StoredRecord | undefined> {
   const store = await context().store();
   return store.get(sandbox, "api-credential", id).catch((e: unknown) => {
     throw storeFailure(typeName, e);
@@ -40,9 +46,37 @@ export async function twilioAuthOfStored(record: StoredRecord): Promise<TwilioAu
   const store = await ctx.store();
   const secret = await store.readSecret(record.sandbox, "api-credential", record.id, { actor: ctx.actor });
   const accountSid = String(record.data["accountSid"]);
-  if (secret && typeof secret["authToken"] === "string") return { accountSid, authToken: secret["authToken"] };
+  if (secret && typeof secret["authToken"] === "string")
+    return { accountSid, authToken: secret["authToken"] };
   if (secret && typeof secret["apiKeySecret"] === "string" && typeof record.data["apiKeySid"] === "string") {
     return { accountSid, apiKeySid: record.data["apiKeySid"], apiKeySecret: secret["apiKeySecret"] };
   }
   throw new StoreError("CORRUPT", `credential ${record.id} has no Twilio secret in the store`);
+}
+
+/**
+ * The store's rules between records (store/rules.ts), applied in check to records the store has now:
+ * the failure preview reports is the one the store would give at write time.
+ */
+export function storeRuleFailures(
+  row: Pick<RecordRow, "kind" | "name" | "sandbox" | "data">,
+  referenced: readonly StoredRecord[],
+): CheckFailure[] {
+  const asRow = (r: StoredRecord): RecordRow => ({
+    ...r,
+    credentialType: r.credentialType ?? null,
+    secret: null,
+    secretFingerprint: null,
+    ownerUrn: null,
+  });
+  try {
+    checkReferences(
+      { ...asRow({ id: "(new)", version: 1, refs: [], createdAt: "", updatedAt: "", ...row }) },
+      referenced.map(asRow),
+    );
+    return [];
+  } catch (e) {
+    if (!StoreError.isInstance(e) || !e.field) throw e;
+    return [{ property: e.field, reason: e.message.replace(new RegExp(`^${e.field}: `), "") }];
+  }
 }

@@ -18,7 +18,8 @@ export function twilioMessagesAccount(providerUrl: string): string | undefined {
     return undefined;
   }
   const apiUrl = context().settings.twilioApiUrl;
-  const atTwilio = u.hostname === "api.twilio.com" || (apiUrl !== undefined && new URL(apiUrl).origin === u.origin);
+  const atTwilio =
+    u.hostname === "api.twilio.com" || (apiUrl !== undefined && new URL(apiUrl).origin === u.origin);
   const base = apiUrl ? new URL(apiUrl).pathname.replace(/\/+$/, "") : "";
   const path = base && u.pathname.startsWith(base) ? u.pathname.slice(base.length) : u.pathname;
   return atTwilio ? TWILIO_MESSAGES_PATH.exec(path)?.[1] : undefined;
@@ -29,12 +30,15 @@ function twilioAuthOf(v: CustomRcsCredentialInputs): { auth: TwilioAuth; urlAcco
   const urlAccount = twilioMessagesAccount(v.providerUrl);
   if (!urlAccount || v.auth.type !== "basic") return undefined;
   const { username, password } = v.auth;
-  if (username.startsWith("SK")) return { auth: { accountSid: urlAccount, apiKeySid: username, apiKeySecret: password }, urlAccount };
+  if (username.startsWith("SK"))
+    return { auth: { accountSid: urlAccount, apiKeySid: username, apiKeySecret: password }, urlAccount };
   return { auth: { accountSid: username, authToken: password }, urlAccount };
 }
 
 /** Twilio's verdict, with its fields renamed to this resource's inputs. */
-async function validate(v: CustomRcsCredentialInputs): Promise<{ failures: CheckFailure[]; validatedAt?: string }> {
+async function validate(
+  v: CustomRcsCredentialInputs,
+): Promise<{ failures: CheckFailure[]; validatedAt?: string }> {
   const mode = validationMode(v.validation);
   if (mode === "off") return { failures: [] };
   const twilio = twilioAuthOf(v);
@@ -44,7 +48,7 @@ async function validate(v: CustomRcsCredentialInputs): Promise<{ failures: Check
       failures.push({
         property: "messagingServiceSid",
         reason:
-          "can be checked for an RCS sender only with Twilio credentials: use a Twilio Messages URL (https://api.twilio.com/2010-04-01/Accounts/AC…/Messages.json) with basic auth, or set validation to \"warn\"",
+          'can be checked for an RCS sender only with Twilio credentials: use a Twilio Messages URL (https://api.twilio.com/2010-04-01/Accounts/AC…/Messages.json) with basic auth, or set validation to "warn"',
       });
     }
     return { failures: applyMode(mode, v.name, failures) };
@@ -60,8 +64,13 @@ async function validate(v: CustomRcsCredentialInputs): Promise<{ failures: Check
     auth: twilio.auth,
     ...(v.messagingServiceSid ? { messagingServiceSid: v.messagingServiceSid, requireRcsSender: true } : {}),
   });
-  const renamed: Record<string, string> = { authToken: "auth.password", apiKeySecret: "auth.password", accountSid: "providerUrl" };
-  for (const f of report.failures) failures.push({ property: renamed[f.property] ?? f.property, reason: f.reason });
+  const renamed: Record<string, string> = {
+    authToken: "auth.password",
+    apiKeySecret: "auth.password",
+    accountSid: "providerUrl",
+  };
+  for (const f of report.failures)
+    failures.push({ property: renamed[f.property] ?? f.property, reason: f.reason });
   return { failures: applyMode(mode, v.name, failures), validatedAt: report.validatedAt };
 }
 
@@ -81,7 +90,13 @@ function authSummary(v: CustomRcsCredentialInputs): Record<string, string> {
   }
 }
 
-const DATA_FIELDS = ["providerName", "providerAppId", "providerUrl", "payloadTemplate", "messagingServiceSid"] as const;
+const DATA_FIELDS = [
+  "providerName",
+  "providerAppId",
+  "providerUrl",
+  "payloadTemplate",
+  "messagingServiceSid",
+] as const;
 
 export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
   type: TYPE,
@@ -99,7 +114,11 @@ export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
   async prepare(v, phase, olds) {
     const { failures, validatedAt } = await validate(v);
     if (failures.length > 0) throw new InputError(TYPE, failures);
-    let verification: Record<string, unknown> = pick(olds ?? {}, ["verifiedAt", "verificationStatus", "verificationMessageSid"]);
+    let verification: Record<string, unknown> = pick(olds ?? {}, [
+      "verifiedAt",
+      "verificationStatus",
+      "verificationMessageSid",
+    ]);
     if (v.verifyConnection && (phase === "create" || !same(olds?.["verifyConnection"], v.verifyConnection))) {
       // The sample message goes before the write: if the vendor refuses it, nothing is written.
       const payload = renderPayload(v.payloadTemplate, {
@@ -109,9 +128,16 @@ export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
       });
       const answer = await context()
         .vendorClient()
-        .send({ providerUrl: v.providerUrl, auth: v.auth, ...(v.headers ? { headers: v.headers } : {}), payload })
+        .send({
+          providerUrl: v.providerUrl,
+          auth: v.auth,
+          ...(v.headers ? { headers: v.headers } : {}),
+          payload,
+        })
         .catch((e: unknown) => {
-          throw new InputError(TYPE, [{ property: "verifyConnection", reason: e instanceof Error ? e.message : String(e) }]);
+          throw new InputError(TYPE, [
+            { property: "verifyConnection", reason: e instanceof Error ? e.message : String(e) },
+          ]);
         });
       verification = {
         verifiedAt: new Date().toISOString(),
@@ -132,12 +158,27 @@ export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
 
   outputs: (_v, record) => ({
     vendor: "custom",
-    ...pick(record.data, ["authType", "authUsername", "authHeaderName", "authTokenUrl", "headerNames", "validatedAt"]),
+    ...pick(record.data, [
+      "authType",
+      "authUsername",
+      "authHeaderName",
+      "authTokenUrl",
+      "headerNames",
+      "validatedAt",
+    ]),
   }),
 
   readProps: (record) => ({
     vendor: "custom",
     credentialType: "custom-rcs",
-    ...fields(record.data, [...DATA_FIELDS, "authType", "authUsername", "authHeaderName", "authTokenUrl", "headerNames", "validatedAt"]),
+    ...fields(record.data, [
+      ...DATA_FIELDS,
+      "authType",
+      "authUsername",
+      "authHeaderName",
+      "authTokenUrl",
+      "headerNames",
+      "validatedAt",
+    ]),
   }),
 });

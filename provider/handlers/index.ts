@@ -11,7 +11,12 @@ import { smsWebhook } from "./smsWebhook";
 
 export type { ResourceHandlers } from "./common";
 
-export const RESOURCE_TYPES = ["SmsApiCredential", "CustomRcsCredential", "SmsWebhook", "ChannelConfiguration"] as const;
+export const RESOURCE_TYPES = [
+  "SmsApiCredential",
+  "CustomRcsCredential",
+  "SmsWebhook",
+  "ChannelConfiguration",
+] as const;
 export type ResourceTypeName = (typeof RESOURCE_TYPES)[number];
 
 export function handlersFor(type: ResourceTypeName): ResourceHandlers {

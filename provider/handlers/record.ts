@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { fingerprintSecret } from "../../store/crypto";
+import { canonicalJson, fingerprintSecret } from "../../store/crypto";
 import type { CredentialType, RecordKind, RecordRef, SecretPayload, StoredRecord } from "../../store/types";
 import { containsUnknown, parseInputs, type CheckFailure } from "../schema/check";
 import type { ValidationMode } from "../schema/common";
@@ -44,7 +44,12 @@ export interface RecordResourceSpec<V extends BaseInputs> {
   /** Refreshed outputs from the stored record. */
   readProps(record: StoredRecord): Inputs;
   /** Side effects after the record is written (attach a webhook); may add outputs. Undone by `afterDelete`. */
-  afterWrite?(v: V, record: StoredRecord, phase: "create" | "update", olds: Inputs | undefined): Promise<Inputs | void>;
+  afterWrite?(
+    v: V,
+    record: StoredRecord,
+    phase: "create" | "update",
+    olds: Inputs | undefined,
+  ): Promise<Inputs | void>;
   afterDelete?(props: Inputs): Promise<void>;
 }
 
@@ -79,17 +84,31 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
     async check(_olds, news) {
       const parsed = parseInputs(spec.schema, news, spec.crossFieldGuard);
       const failures = [...parsed.failures];
-      if (failures.length === 0 && parsed.value && spec.checkKnown && !anyUnknown(news, spec.checkNeeds ?? [])) {
+      if (
+        failures.length === 0 &&
+        parsed.value &&
+        spec.checkKnown &&
+        !anyUnknown(news, spec.checkNeeds ?? [])
+      ) {
         failures.push(...(await spec.checkKnown(parsed.value)));
       }
       return { inputs: news, failures };
     },
 
-    async diff(_id, olds, news) {
+    async diff(_id, olds, rawNews) {
+      // Compare with the defaults applied, as the outputs were written (`executionField` and the like).
+      const news = {
+        ...rawNews,
+        ...(parseInputs(spec.schema, rawNews, spec.crossFieldGuard).value as Inputs | undefined),
+      };
       let fingerprint: string | undefined | "unknown";
       if (spec.secretFields) {
         const raw = pick(news, spec.secretFields);
-        fingerprint = containsUnknown(raw) ? "unknown" : Object.keys(raw).length > 0 ? fingerprintSecret(raw) : undefined;
+        fingerprint = containsUnknown(raw)
+          ? "unknown"
+          : Object.keys(raw).length > 0
+            ? fingerprintSecret(raw)
+            : undefined;
       }
       return diffFields(olds, news, spec.plainFields, fingerprint);
     },
@@ -124,21 +143,29 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
             spec.kind,
             existing.id,
             existing.version,
-            { data: prepared.data, ...(prepared.refs ? { refs: prepared.refs } : {}), ...(secret ? { secret } : {}) },
+            {
+              data: prepared.data,
+              ...(prepared.refs ? { refs: prepared.refs } : {}),
+              ...(secret ? { secret } : {}),
+            },
             { actor: ctx.actor },
           ),
       );
-      const extra = spec.afterWrite ? await undoOnFailure(spec.afterWrite(v, record, "create", undefined), () =>
-        store.delete(v.sandbox, spec.kind, record.id, { actor: ctx.actor }),
-      ) : undefined;
+      const extra = spec.afterWrite
+        ? await undoOnFailure(spec.afterWrite(v, record, "create", undefined), () =>
+            store.delete(v.sandbox, spec.kind, record.id, { actor: ctx.actor }),
+          )
+        : undefined;
       return { id: record.id, outs: outputsOf(v, record, { ...prepared.outputs, ...(extra ?? {}) }) };
     },
 
     async read(id, props) {
       const store = await context().store();
-      const record = await store.get(String(props["sandbox"] ?? "prod"), spec.kind, id).catch((e: unknown) => {
-        throw storeFailure(spec.type, e);
-      });
+      const record = await store
+        .get(String(props["sandbox"] ?? "prod"), spec.kind, id)
+        .catch((e: unknown) => {
+          throw storeFailure(spec.type, e);
+        });
       // Deleted outside Pulumi: an empty id tells the engine the resource is gone.
       if (!record) return { id: "", props: {} };
       return {
@@ -184,9 +211,11 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
     async delete(id, props) {
       const ctx = context();
       const store = await ctx.store();
-      await store.delete(String(props["sandbox"] ?? "prod"), spec.kind, id, { actor: ctx.actor }).catch((e: unknown) => {
-        throw storeFailure(spec.type, e);
-      });
+      await store
+        .delete(String(props["sandbox"] ?? "prod"), spec.kind, id, { actor: ctx.actor })
+        .catch((e: unknown) => {
+          throw storeFailure(spec.type, e);
+        });
       await spec.afterDelete?.(props);
     },
   };
@@ -204,5 +233,5 @@ async function undoOnFailure<T>(work: Promise<T>, undo: () => Promise<unknown>):
 
 /** A value that is the same in outputs whether it came from inputs or from the store. */
 export function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return canonicalJson(a ?? null) === canonicalJson(b ?? null);
 }

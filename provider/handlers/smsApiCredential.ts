@@ -20,7 +20,9 @@ export function twilioAuthOf(v: {
 }
 
 /** Asks Twilio (once per distinct question per process) unless validation is off. */
-async function validate(v: SmsApiCredentialInputs): Promise<{ failures: ReturnType<typeof applyMode>; report?: ValidationReport }> {
+async function validate(
+  v: SmsApiCredentialInputs,
+): Promise<{ failures: ReturnType<typeof applyMode>; report?: ValidationReport }> {
   const mode = validationMode(v.validation);
   if (mode === "off") return { failures: [] };
   const report = await context().validator.checkSmsCredential({
@@ -37,9 +39,26 @@ export const smsApiCredential = recordHandlers<SmsApiCredentialInputs>({
   credentialType: "twilio-sms",
   schema: smsApiCredentialInputs,
   crossFieldGuard: ["authToken", "apiKeySid", "apiKeySecret"],
-  plainFields: ["sandbox", "name", "accountSid", "apiKeySid", "messagingServiceSid", "inboundNumber", "verifyConnection", "validation"],
+  plainFields: [
+    "sandbox",
+    "name",
+    "accountSid",
+    "apiKeySid",
+    "messagingServiceSid",
+    "inboundNumber",
+    "verifyConnection",
+    "validation",
+  ],
   secretFields: ["authToken", "apiKeySecret"],
-  checkNeeds: ["accountSid", "authToken", "apiKeySid", "apiKeySecret", "messagingServiceSid", "inboundNumber", "validation"],
+  checkNeeds: [
+    "accountSid",
+    "authToken",
+    "apiKeySid",
+    "apiKeySecret",
+    "messagingServiceSid",
+    "inboundNumber",
+    "validation",
+  ],
 
   async checkKnown(v) {
     return (await validate(v)).failures;
@@ -61,7 +80,9 @@ export const smsApiCredential = recordHandlers<SmsApiCredentialInputs>({
     return {
       data: {
         ...pick(v, ["accountSid", "apiKeySid", "messagingServiceSid", "inboundNumber"]),
-        ...(report?.account?.friendlyName !== undefined ? { accountFriendlyName: report.account.friendlyName } : {}),
+        ...(report?.account?.friendlyName !== undefined
+          ? { accountFriendlyName: report.account.friendlyName }
+          : {}),
         ...(report?.account?.type !== undefined ? { accountType: report.account.type } : {}),
         ...(report ? { validatedAt: report.validatedAt } : {}),
       },

@@ -58,7 +58,8 @@ async function attach(v: SmsWebhookInputs, record: StoredRecord): Promise<Inputs
   const field = fieldFor(v.type);
   const url = webhookUrl(v.sandbox, record.id);
   const previous = await serviceUrl(client, serviceSid, field);
-  if (previous === url) return { attachedServiceSid: serviceSid, previousServiceUrl: record.data["previousServiceUrl"] ?? "" };
+  if (previous === url)
+    return { attachedServiceSid: serviceSid, previousServiceUrl: record.data["previousServiceUrl"] ?? "" };
   // Keep the earlier value in the record first, so delete can put it back even after a crash here.
   const ctx = context();
   const store = await ctx.store();
@@ -71,7 +72,11 @@ async function attach(v: SmsWebhookInputs, record: StoredRecord): Promise<Inputs
     { actor: ctx.actor },
   );
   await setServiceUrl(client, serviceSid, field, url);
-  return { attachedServiceSid: serviceSid, previousServiceUrl: previous ?? "", recordVersion: updated.version };
+  return {
+    attachedServiceSid: serviceSid,
+    previousServiceUrl: previous ?? "",
+    recordVersion: updated.version,
+  };
 }
 
 /** Puts the service's earlier URL back, unless someone pointed it elsewhere since. */
@@ -114,7 +119,10 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
       const type = await credentialTypeOf(TYPE, v.sandbox, v.apiCredentialId, undefined);
       if (!type) failures.push(missingCredential(v.sandbox, v.apiCredentialId));
       else if (type === "twilio-sms" && v.payloadMapping) {
-        failures.push({ property: "payloadMapping", reason: "is for custom vendors (a CustomRcsCredential); Twilio's own payload needs no mapping" });
+        failures.push({
+          property: "payloadMapping",
+          reason: "is for custom vendors (a CustomRcsCredential); Twilio's own payload needs no mapping",
+        });
       }
     }
     return failures;

@@ -154,7 +154,7 @@ export class CustomVendorClient {
    * OAuth2 token when the vendor answers 401 to a cached one.
    */
   async send(req: CustomVendorRequest): Promise<CustomVendorResponse> {
-    const url = new URL(req.providerUrl);
+    const url = parseUrl(req.providerUrl, "unreachable", "providerUrl");
     const where = safeUrl(url);
     const secrets = secretsOf(req.auth);
     const headers: Record<string, string> = {};
@@ -163,6 +163,7 @@ export class CustomVendorClient {
     headers["accept"] ??= "application/json";
     headers["user-agent"] ??= "pulumi-sms-channels";
     let dispatcher = this.defaultAgent();
+    const mtls = req.auth.type === "none" && req.auth.mtls !== undefined;
     let bearer: string | undefined;
     switch (req.auth.type) {
       case "basic":
@@ -185,7 +186,7 @@ export class CustomVendorClient {
     }
 
     for (let refreshed = false; ; refreshed = true) {
-      const res = await this.post(url, where, headers, req.payload, dispatcher, secrets);
+      const res = await this.post({ url, where, headers, payload: req.payload, dispatcher, mtls, secrets });
       if (res.status >= 200 && res.status < 300) {
         const sid = messageSidOf(res.body);
         return sid === undefined ? res : { ...res, messageSid: sid };
@@ -216,20 +217,22 @@ export class CustomVendorClient {
     await Promise.all(agents.map((a) => a.close()));
   }
 
-  private async post(
-    url: URL,
-    where: string,
-    headers: Record<string, string>,
-    payload: string,
-    dispatcher: Dispatcher,
-    secrets: Secrets,
-  ): Promise<{ status: number; body: string }> {
+  private async post(p: {
+    url: URL;
+    where: string;
+    headers: Record<string, string>;
+    payload: string;
+    dispatcher: Dispatcher;
+    mtls: boolean;
+    secrets: Secrets;
+  }): Promise<{ status: number; body: string }> {
+    const { url, where, secrets } = p;
     const maxAttempts = Math.max(1, this.options.maxAttempts ?? 3);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.exchange(url, "POST", headers, payload, dispatcher);
+        return await this.exchange(url, p.headers, p.payload, p.dispatcher);
       } catch (e) {
-        const failure = this.failureOf(e);
+        const failure = this.failureOf(e, url, p.mtls);
         if (NOT_SENT_CODES.has(failure.code) && attempt < maxAttempts) {
           await this.pause(attempt);
           continue;
@@ -253,13 +256,12 @@ export class CustomVendorClient {
 
   private async exchange(
     url: URL,
-    method: "POST",
     headers: Record<string, string>,
     body: string,
     dispatcher: Dispatcher,
   ): Promise<{ status: number; body: string }> {
     const r = await request(url, {
-      method,
+      method: "POST",
       headers,
       body,
       dispatcher,
@@ -300,7 +302,7 @@ export class CustomVendorClient {
   }
 
   private async fetchToken(auth: OAuth2Auth, secrets: Secrets): Promise<Token> {
-    const url = new URL(auth.tokenUrl);
+    const url = parseUrl(auth.tokenUrl, "token-failed", "auth.tokenUrl");
     const where = safeUrl(url);
     const maxAttempts = Math.max(1, this.options.maxAttempts ?? 3);
     const headers = {
@@ -311,10 +313,10 @@ export class CustomVendorClient {
     let res: { status: number; body: string } | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        res = await this.exchange(url, "POST", headers, auth.body, this.defaultAgent());
+        res = await this.exchange(url, headers, auth.body, this.defaultAgent());
         if (!RETRYABLE_TOKEN_STATUS.has(res.status) || attempt >= maxAttempts) break;
       } catch (e) {
-        const failure = this.failureOf(e);
+        const failure = this.failureOf(e, url, false);
         // Asking for a token again is harmless; a certificate we do not trust will not change.
         if (failure.serverCertUntrusted || attempt >= maxAttempts) {
           throw new CustomVendorError(
@@ -440,7 +442,11 @@ export class CustomVendorClient {
   }
 
   /** Names a failure to connect or to get an answer, without quoting anything from the error's message. */
-  private failureOf(e: unknown): {
+  private failureOf(
+    e: unknown,
+    url: URL,
+    mtls: boolean,
+  ): {
     code: string;
     text: string;
     clientCertRefused: boolean;
@@ -456,7 +462,14 @@ export class CustomVendorClient {
     }
     const clientCertRefused = CLIENT_CERT_REFUSED.has(code);
     const serverCertUntrusted = SERVER_CERT_UNTRUSTED.has(code);
-    return { code, text: describeCode(code, this.timeoutMs), clientCertRefused, serverCertUntrusted };
+    let text = describeCode(code, this.timeoutMs);
+    if ((code === "UND_ERR_SOCKET" || code === "ECONNRESET") && url.protocol === "https:") {
+      // Some servers (Node's among them) drop a refused client certificate without a TLS alert.
+      text += mtls
+        ? "; it may have refused the TLS client certificate"
+        : "; if it requires a TLS client certificate, set auth.mtls";
+    }
+    return { code, text, clientCertRefused, serverCertUntrusted };
   }
 
   private async pause(attempt: number): Promise<void> {
@@ -490,6 +503,22 @@ function nodeExtraCaCerts(): string[] {
 
 function sha256(s: string): string {
   return createHash("sha256").update(s).digest("hex");
+}
+
+/** The schema has checked the URL already; this keeps a bad one from reaching undici or a message. */
+function parseUrl(raw: string, code: CustomVendorErrorCode, what: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    throw new CustomVendorError(code, `${what} is not an absolute http(s) URL`, "");
+  }
+  url.username = "";
+  url.password = "";
+  return url;
 }
 
 /** Origin and path: no query, no credentials. */
@@ -530,10 +559,12 @@ function describeCode(code: string, timeoutMs: number): string {
       return "connection refused";
     case "ECONNRESET":
     case "UND_ERR_SOCKET":
-      return "connection closed by the server; if it requires a TLS client certificate, set auth.mtls";
+      return "connection closed by the server";
     case "ENOTFOUND":
     case "EAI_AGAIN":
       return "host not found";
+    case "UND_ERR_INVALID_ARG":
+      return "a header name or value is not valid in HTTP";
     case "UND_ERR_CONNECT_TIMEOUT":
       return `could not connect within ${timeoutMs / 1000} s`;
     case "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED":

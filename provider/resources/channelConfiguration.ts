@@ -5,7 +5,10 @@ import { dynamicProvider } from "./provider";
 import { credentialInputs, webhookIds, type CredentialReference } from "./references";
 import { DYNAMIC_MODULE, TYPE_PREFIX, type ArgsOf } from "./types";
 
-type Schema = Omit<z.input<typeof channelConfigurationInputs>, "apiCredentialId" | "apiCredentialType" | "webhookIds">;
+type Schema = Omit<
+  z.input<typeof channelConfigurationInputs>,
+  "apiCredentialId" | "apiCredentialType" | "webhookIds"
+>;
 
 export type ChannelConfigurationArgs = ArgsOf<Schema> & {
   /** An SmsApiCredential or CustomRcsCredential, or the id of a stored credential. An rcs channel takes a CustomRcsCredential only. */

@@ -49,7 +49,9 @@ function underUnknown(root: unknown, path: readonly PropertyKey[]): boolean {
 
 /** The object shape under refinements (`.superRefine` wraps the object schema in zod 4 checks, not a new type). */
 function innerShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
-  const def = (schema as unknown as { def?: { shape?: Record<string, z.ZodType>; in?: z.ZodType; schema?: z.ZodType } }).def;
+  const def = (
+    schema as unknown as { def?: { shape?: Record<string, z.ZodType>; in?: z.ZodType; schema?: z.ZodType } }
+  ).def;
   if (def?.shape) return def.shape;
   const inner = def?.in ?? def?.schema;
   return inner ? innerShape(inner) : undefined;
@@ -84,7 +86,9 @@ export function parseInputs<S extends z.ZodType>(
     if (issue.code === "custom" && guardUnknown) continue;
     const property = formatPath(issue.path) || "(inputs)";
     const reason =
-      issue.code === "unrecognized_keys" ? `unknown input(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+      issue.code === "unrecognized_keys"
+        ? `unknown input(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`
+        : issue.message;
     const key = `${property}\0${reason}`;
     if (seen.has(key)) continue;
     seen.add(key);

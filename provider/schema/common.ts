@@ -34,7 +34,10 @@ export const secretString = z.string({ error: "must be a string" }).min(1, "must
 export const verifyConnection = z
   .object({
     to: e164,
-    message: z.string({ error: "must be a string" }).min(1, "must not be empty").max(1600, "must be at most 1600 characters"),
+    message: z
+      .string({ error: "must be a string" })
+      .min(1, "must not be empty")
+      .max(1600, "must be at most 1600 characters"),
   })
   .strict();
 

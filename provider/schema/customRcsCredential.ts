@@ -5,24 +5,28 @@ import { isLoopbackHost } from "./urls";
 const PLACEHOLDERS = ["{{fromNumber}}", "{{toNumber}}", "{{message}}"] as const;
 
 /** https anywhere; http only on loopback hosts (a local emulator or relay). */
-export const providerUrl = z
-  .string({ error: "must be a string" })
-  .superRefine((s, ctx) => {
-    let u: URL;
-    try {
-      u = new URL(s);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be an absolute URL, e.g. https://rcs.example.com/v1/messages" });
-      return;
-    }
-    if (u.username || u.password) {
-      ctx.addIssue({ code: "custom", message: "must not carry credentials in the URL; use `auth`" });
-    } else if (u.protocol === "http:" && !isLoopbackHost(u.hostname)) {
-      ctx.addIssue({ code: "custom", message: "must use https (http is allowed only for loopback hosts such as 127.0.0.1)" });
-    } else if (u.protocol !== "https:" && u.protocol !== "http:") {
-      ctx.addIssue({ code: "custom", message: "must be an https URL" });
-    }
-  });
+export const providerUrl = z.string({ error: "must be a string" }).superRefine((s, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be an absolute URL, e.g. https://rcs.example.com/v1/messages",
+    });
+    return;
+  }
+  if (u.username || u.password) {
+    ctx.addIssue({ code: "custom", message: "must not carry credentials in the URL; use `auth`" });
+  } else if (u.protocol === "http:" && !isLoopbackHost(u.hostname)) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must use https (http is allowed only for loopback hosts such as 127.0.0.1)",
+    });
+  } else if (u.protocol !== "https:" && u.protocol !== "http:") {
+    ctx.addIssue({ code: "custom", message: "must be an https URL" });
+  }
+});
 
 const pem = (what: string) =>
   z
@@ -32,12 +36,20 @@ const pem = (what: string) =>
 export const customAuth = z.discriminatedUnion(
   "type",
   [
-    z.object({ type: z.literal("basic"), username: z.string().min(1, "must not be empty"), password: secretString }).strict(),
+    z
+      .object({
+        type: z.literal("basic"),
+        username: z.string().min(1, "must not be empty"),
+        password: secretString,
+      })
+      .strict(),
     z.object({ type: z.literal("bearer"), token: secretString }).strict(),
     z
       .object({
         type: z.literal("apiKey"),
-        name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "must be an HTTP header name, e.g. X-Api-Key"),
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "must be an HTTP header name, e.g. X-Api-Key"),
         token: secretString,
       })
       .strict(),
@@ -52,7 +64,10 @@ export const customAuth = z.discriminatedUnion(
     z
       .object({
         type: z.literal("none"),
-        mtls: z.object({ cert: pem("certificate"), key: pem("private key") }).strict().optional(),
+        mtls: z
+          .object({ cert: pem("certificate"), key: pem("private key") })
+          .strict()
+          .optional(),
       })
       .strict(),
   ],
@@ -75,12 +90,21 @@ export const payloadTemplate = z.string({ error: "must be a string" }).superRefi
   if (missing.length > 0) ctx.addIssue({ code: "custom", message: `must reference ${missing.join(", ")}` });
 });
 
-const FORBIDDEN_HEADERS = new Set(["content-type", "content-length", "host", "transfer-encoding", "connection"]);
+const FORBIDDEN_HEADERS = new Set([
+  "content-type",
+  "content-length",
+  "host",
+  "transfer-encoding",
+  "connection",
+]);
 
 export const customRcsCredentialInputs = z
   .object({
     ...commonInputs,
-    providerName: z.string({ error: "must be a string" }).min(1, "must not be empty").max(100, "must be at most 100 characters"),
+    providerName: z
+      .string({ error: "must be a string" })
+      .min(1, "must not be empty")
+      .max(100, "must be at most 100 characters"),
     providerAppId: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
     providerUrl,
     auth: customAuth,
@@ -105,7 +129,10 @@ export const customRcsCredentialInputs = z
     verifyConnection: z
       .object({
         to: e164,
-        message: z.string({ error: "must be a string" }).min(1, "must not be empty").max(1600, "must be at most 1600 characters"),
+        message: z
+          .string({ error: "must be a string" })
+          .min(1, "must not be empty")
+          .max(1600, "must be at most 1600 characters"),
         /** The `{{fromNumber}}` of the sample message. */
         from: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
       })

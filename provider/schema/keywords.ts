@@ -3,10 +3,18 @@ import { z } from "zod";
 /** A keyword a subscriber texts: one word of letters or digits. */
 const keyword = z
   .string({ error: "must be a string" })
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N}_-]{0,29}$/u, "must be one word of letters or digits (at most 30 characters)");
-const reply = z.string({ error: "must be a string" }).min(1, "must not be empty").max(1600, "must be at most 1600 characters");
+  .regex(
+    /^[\p{L}\p{N}][\p{L}\p{N}_-]{0,29}$/u,
+    "must be one word of letters or digits (at most 30 characters)",
+  );
+const reply = z
+  .string({ error: "must be a string" })
+  .min(1, "must not be empty")
+  .max(1600, "must be at most 1600 characters");
 
-const category = z.object({ keywords: z.array(keyword).min(1, "must list at least one keyword"), reply }).strict();
+const category = z
+  .object({ keywords: z.array(keyword).min(1, "must list at least one keyword"), reply })
+  .strict();
 
 export const keywordsSchema = z
   .object({
@@ -44,7 +52,12 @@ export const DEFAULT_KEYWORDS = {
 
 export interface ResolvedKeywords {
   readonly optIn: { keywords: string[]; reply: string };
-  readonly optOut: { keywords: string[]; reply: string; fuzzy?: boolean | undefined; fuzzyReply?: string | undefined };
+  readonly optOut: {
+    keywords: string[];
+    reply: string;
+    fuzzy?: boolean | undefined;
+    fuzzyReply?: string | undefined;
+  };
   readonly doubleOptIn?: { keywords: string[]; reply: string };
   readonly help: { keywords: string[]; reply: string };
   readonly custom: { keyword: string; reply: string }[];
@@ -52,8 +65,14 @@ export interface ResolvedKeywords {
 
 export function resolveKeywords(k: KeywordsInput | undefined): ResolvedKeywords {
   return {
-    optIn: k?.optIn ?? { keywords: [...DEFAULT_KEYWORDS.optIn.keywords], reply: DEFAULT_KEYWORDS.optIn.reply },
-    optOut: k?.optOut ?? { keywords: [...DEFAULT_KEYWORDS.optOut.keywords], reply: DEFAULT_KEYWORDS.optOut.reply },
+    optIn: k?.optIn ?? {
+      keywords: [...DEFAULT_KEYWORDS.optIn.keywords],
+      reply: DEFAULT_KEYWORDS.optIn.reply,
+    },
+    optOut: k?.optOut ?? {
+      keywords: [...DEFAULT_KEYWORDS.optOut.keywords],
+      reply: DEFAULT_KEYWORDS.optOut.reply,
+    },
     ...(k?.doubleOptIn ? { doubleOptIn: k.doubleOptIn } : {}),
     help: k?.help ?? { keywords: [...DEFAULT_KEYWORDS.help.keywords], reply: DEFAULT_KEYWORDS.help.reply },
     custom: k?.custom ?? [],
@@ -64,7 +83,9 @@ export function resolveKeywords(k: KeywordsInput | undefined): ResolvedKeywords 
  * Keywords are case-insensitive and each may belong to one category only, defaults included: a
  * "STOP" in `custom` would never be reached, since opt-out wins.
  */
-export function keywordConflicts(k: KeywordsInput | undefined): { path: (string | number)[]; message: string }[] {
+export function keywordConflicts(
+  k: KeywordsInput | undefined,
+): { path: (string | number)[]; message: string }[] {
   const r = resolveKeywords(k);
   const owner = new Map<string, string>();
   const problems: { path: (string | number)[]; message: string }[] = [];

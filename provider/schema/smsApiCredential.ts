@@ -38,7 +38,11 @@ export const smsApiCredentialInputs = z
         message: "give either authToken, or apiKeySid with apiKeySecret, not both",
       });
     } else if (!hasToken && !hasKey) {
-      ctx.addIssue({ code: "custom", path: ["authToken"], message: "required: give authToken, or apiKeySid with apiKeySecret" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["authToken"],
+        message: "required: give authToken, or apiKeySid with apiKeySecret",
+      });
     } else if (hasKey && v.apiKeySid === undefined) {
       ctx.addIssue({ code: "custom", path: ["apiKeySid"], message: "required with apiKeySecret" });
     } else if (hasKey && v.apiKeySecret === undefined) {

@@ -10,9 +10,18 @@ export type WebhookType = (typeof WEBHOOK_TYPES)[number];
 /** Where a custom vendor's webhook payload keeps each field (a dotted path into its JSON). */
 const jsonPath = z
   .string({ error: "must be a string" })
-  .regex(/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*|\[\d+\])*$/, "must be a dotted path into the payload, e.g. message.text");
+  .regex(
+    /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*|\[\d+\])*$/,
+    "must be a dotted path into the payload, e.g. message.text",
+  );
 
-export const INBOUND_MAPPING_FIELDS = ["inboundMessage", "profileNumber", "requestId", "originTimestamp", "inboundNumber"] as const;
+export const INBOUND_MAPPING_FIELDS = [
+  "inboundMessage",
+  "profileNumber",
+  "requestId",
+  "originTimestamp",
+  "inboundNumber",
+] as const;
 export const FEEDBACK_MAPPING_FIELDS = ["clientReference", "code", "status"] as const;
 
 export const senderNumber = z
@@ -21,7 +30,9 @@ export const senderNumber = z
 
 export const apiCredentialRef = {
   /** The credential record's id (from a credential resource, or a string). */
-  apiCredentialId: z.string({ error: "must be a credential id (a credential resource or its id)" }).min(1, "must not be empty"),
+  apiCredentialId: z
+    .string({ error: "must be a credential id (a credential resource or its id)" })
+    .min(1, "must not be empty"),
   /** Known in preview when a credential resource was passed; read from the store for a bare id. */
   apiCredentialType: z.enum(CREDENTIAL_TYPES, { error: 'must be "twilio-sms" or "custom-rcs"' }).optional(),
 };
@@ -40,9 +51,11 @@ export const smsWebhookInputs = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    for (const p of keywordConflicts(v.keywords)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+    for (const p of keywordConflicts(v.keywords))
+      ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     if (v.payloadMapping) {
-      const allowed: readonly string[] = v.type === "inbound" ? INBOUND_MAPPING_FIELDS : FEEDBACK_MAPPING_FIELDS;
+      const allowed: readonly string[] =
+        v.type === "inbound" ? INBOUND_MAPPING_FIELDS : FEEDBACK_MAPPING_FIELDS;
       for (const k of Object.keys(v.payloadMapping)) {
         if (!allowed.includes(k)) {
           ctx.addIssue({
@@ -61,7 +74,11 @@ export const smsWebhookInputs = z
       }
     }
     if (v.type === "feedback" && v.keywords !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["keywords"], message: "belong to inbound webhooks; feedback webhooks get delivery status only" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["keywords"],
+        message: "belong to inbound webhooks; feedback webhooks get delivery status only",
+      });
     }
   });
 

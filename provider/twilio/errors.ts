@@ -1,6 +1,7 @@
 import { TwilioUnreachableError } from "./http";
 
-export type TwilioFailureKind = "auth" | "not-found" | "rate-limited" | "unavailable" | "unreachable" | "rejected";
+export type TwilioFailureKind =
+  "auth" | "not-found" | "rate-limited" | "unavailable" | "unreachable" | "rejected";
 
 /** A failed Twilio call, classified by HTTP status and Twilio code. Its text never holds a secret. */
 export interface TwilioFailure {
@@ -23,7 +24,10 @@ export function classifyTwilioError(e: unknown): TwilioFailure {
   if (TwilioUnreachableError.isInstance(e)) return { kind: "unreachable", detail: e.message };
   const r = (typeof e === "object" && e !== null ? e : {}) as RestExceptionLike;
   if (typeof r.status !== "number") {
-    return { kind: "unreachable", detail: `Twilio call failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      kind: "unreachable",
+      detail: `Twilio call failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
   const base = {
     status: r.status,
@@ -42,6 +46,7 @@ export function classifyTwilioError(e: unknown): TwilioFailure {
 export function describeTwilioFailure(f: TwilioFailure): string {
   if (f.kind === "unreachable") return f.detail;
   const code = f.code !== undefined ? `Twilio error ${f.code}` : `Twilio HTTP ${f.status}`;
-  const info = f.moreInfo ?? (f.code !== undefined ? `https://www.twilio.com/docs/errors/${f.code}` : undefined);
+  const info =
+    f.moreInfo ?? (f.code !== undefined ? `https://www.twilio.com/docs/errors/${f.code}` : undefined);
   return `${code} (${f.detail}${info ? `; see ${info}` : ""})`;
 }

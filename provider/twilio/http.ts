@@ -65,7 +65,13 @@ function describeCause(code: string): string {
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 /** Errors raised before a request can have reached Twilio: safe to retry even a POST. */
-const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "EHOSTUNREACH"]);
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "EHOSTUNREACH",
+]);
 
 export function rewriteTwilioUrl(uri: string, apiUrl: string | undefined): string {
   if (!apiUrl) return uri;
@@ -112,7 +118,8 @@ export class TwilioHttpClient {
     }
     const headers: Record<string, string> = { accept: "application/json", ...(opts.headers ?? {}) };
     if (opts.username !== undefined && opts.password !== undefined) {
-      headers["authorization"] = "Basic " + Buffer.from(`${opts.username}:${opts.password}`).toString("base64");
+      headers["authorization"] =
+        "Basic " + Buffer.from(`${opts.username}:${opts.password}`).toString("base64");
     }
     let body: string | null = null;
     if (opts.data && method !== "GET") {
@@ -135,7 +142,11 @@ export class TwilioHttpClient {
           bodyTimeout: timeoutMs,
           signal: AbortSignal.timeout(timeoutMs),
         });
-        res = { statusCode: r.statusCode, body: await r.body.text(), headers: r.headers as TwilioResponse["headers"] };
+        res = {
+          statusCode: r.statusCode,
+          body: await r.body.text(),
+          headers: r.headers as TwilioResponse["headers"],
+        };
         mayRetry = RETRYABLE_STATUS.has(res.statusCode) && (method === "GET" || res.statusCode === 429);
       } catch (e) {
         failure = errorCode(e);
@@ -173,7 +184,8 @@ function errorCode(e: unknown): string {
   if (typeof e !== "object" || e === null) return "unknown error";
   const x = e as { name?: unknown; code?: unknown; cause?: { code?: unknown } };
   if (x.name === "TimeoutError" || x.name === "AbortError") return "timed out";
-  const code = typeof x.code === "string" ? x.code : typeof x.cause?.code === "string" ? x.cause.code : undefined;
+  const code =
+    typeof x.code === "string" ? x.code : typeof x.cause?.code === "string" ? x.cause.code : undefined;
   if (code) return code;
   return typeof x.name === "string" ? x.name : "unknown error";
 }

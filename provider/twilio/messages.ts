@@ -17,10 +17,14 @@ export async function sendVerificationMessage(client: TwilioClient, m: Verificat
     const msg = await client.messages.create({
       to: m.to,
       body: m.body,
-      ...(m.messagingServiceSid ? { messagingServiceSid: m.messagingServiceSid } : { from: m.from as string }),
+      ...(m.messagingServiceSid
+        ? { messagingServiceSid: m.messagingServiceSid }
+        : { from: m.from as string }),
     });
     return msg.sid;
   } catch (e) {
-    throw new Error(`verifyConnection: Twilio did not accept the sample message to ${m.to}: ${describeTwilioFailure(classifyTwilioError(e))}`);
+    throw new Error(
+      `verifyConnection: Twilio did not accept the sample message to ${m.to}: ${describeTwilioFailure(classifyTwilioError(e))}`,
+    );
   }
 }

@@ -87,13 +87,17 @@ export class TwilioValidator {
       const sid = c.messagingServiceSid;
       const service = await this.once(`service:${key}:${sid}`, () => fetchServiceNumbers(client, sid));
       if (!service.ok) {
-        failures.push(this.lookupFailure("messagingServiceSid", `Messaging Service ${sid}`, c.auth, service.failure));
+        failures.push(
+          this.lookupFailure("messagingServiceSid", `Messaging Service ${sid}`, c.auth, service.failure),
+        );
       } else {
         servicePhoneNumbers = service.value;
         if (c.requireRcsSender) {
           const senders = await this.once(`senders:${key}:${sid}`, () => fetchChannelSenders(client, sid));
           if (!senders.ok) {
-            failures.push(this.lookupFailure("messagingServiceSid", `the senders of ${sid}`, c.auth, senders.failure));
+            failures.push(
+              this.lookupFailure("messagingServiceSid", `the senders of ${sid}`, c.auth, senders.failure),
+            );
           } else if (!senders.value.some((s) => s.toLowerCase().startsWith("rcs:"))) {
             failures.push({
               property: "messagingServiceSid",
@@ -134,7 +138,10 @@ export class TwilioValidator {
           reason: `Twilio rejected the credentials of account ${auth.accountSid}: ${describeTwilioFailure(f)}. Check the ${secretField(auth) === "authToken" ? "auth token" : "API key SID and secret"} in the Twilio console`,
         };
       case "not-found":
-        return { property: "accountSid", reason: `Twilio has no account ${auth.accountSid}: ${describeTwilioFailure(f)}` };
+        return {
+          property: "accountSid",
+          reason: `Twilio has no account ${auth.accountSid}: ${describeTwilioFailure(f)}`,
+        };
       case "rate-limited":
       case "unavailable":
       case "unreachable":
@@ -148,9 +155,15 @@ export class TwilioValidator {
 
   private lookupFailure(property: string, what: string, auth: TwilioAuth, f: TwilioFailure): CheckFailure {
     if (f.kind === "not-found") {
-      return { property, reason: `${what} does not exist in Twilio account ${auth.accountSid}: ${describeTwilioFailure(f)}` };
+      return {
+        property,
+        reason: `${what} does not exist in Twilio account ${auth.accountSid}: ${describeTwilioFailure(f)}`,
+      };
     }
-    return { property, reason: `could not check ${what} with Twilio: ${describeTwilioFailure(f)}; ${OFFLINE_ADVICE}` };
+    return {
+      property,
+      reason: `could not check ${what} with Twilio: ${describeTwilioFailure(f)}; ${OFFLINE_ADVICE}`,
+    };
   }
 }
 

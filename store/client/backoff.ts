@@ -14,7 +14,11 @@ export interface BackoffOptions {
 export const DEFAULT_BACKOFF: BackoffOptions = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 2_000 };
 
 /** The wait before try `attempt + 1`, after `attempt` tries failed (attempt counts from 1). */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
   const step = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   return Math.floor(random() * step);
 }
@@ -23,7 +27,14 @@ export function backoffDelay(attempt: number, options: BackoffOptions, random: (
  * Connection errors after which the request surely never reached the server: no connection was
  * made. Only these let an update or delete be tried again.
  */
-const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+const NEVER_SENT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 export function errorCode(e: unknown): string | undefined {
   for (let cur: unknown = e, depth = 0; cur && depth < 4; cur = (cur as { cause?: unknown }).cause, depth++) {

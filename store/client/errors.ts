@@ -18,11 +18,17 @@ export function parseErrorBody(body: unknown): ErrorBody["error"] | undefined {
 }
 
 /** A store service answer other than success, as the StoreError the embedded store would have thrown. */
-export function errorFromResponse(status: number, body: unknown, ctx: CallContext, retryAfter?: number): StoreError {
+export function errorFromResponse(
+  status: number,
+  body: unknown,
+  ctx: CallContext,
+  retryAfter?: number,
+): StoreError {
   const sent = parseErrorBody(body);
   const details = sent?.details;
   const field = sent?.field;
-  const same = (code: StoreError["code"], message: string): StoreError => new StoreError(code, message, field, details);
+  const same = (code: StoreError["code"], message: string): StoreError =>
+    new StoreError(code, message, field, details);
   switch (status) {
     case 401:
       return new StoreError(
@@ -43,9 +49,15 @@ export function errorFromResponse(status: number, body: unknown, ctx: CallContex
         ? same(sent.code, sent.message)
         : same("CONFLICT", sent?.message ?? `${ctx.operation}: conflict with the stored state`);
     case 412:
-      return same("CONFLICT", sent?.message ?? `${ctx.operation}: the record was changed by someone else since`);
+      return same(
+        "CONFLICT",
+        sent?.message ?? `${ctx.operation}: the record was changed by someone else since`,
+      );
     case 413:
-      return same("PAYLOAD_TOO_LARGE", sent?.message ?? `${ctx.operation}: the request is larger than the service accepts`);
+      return same(
+        "PAYLOAD_TOO_LARGE",
+        sent?.message ?? `${ctx.operation}: the request is larger than the service accepts`,
+      );
     case 429: {
       const seconds = retryAfter === undefined ? undefined : Math.ceil(retryAfter / 1000);
       return new StoreError(

@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Dispatcher, Pool } from "undici";
-import { collectionPath, etagOf, HEADER, recordPath, secretPath } from "../api/wire";
+import type { Dispatcher } from "undici";
+import { collectionPath, etagOf, HEADER, IDEMPOTENCY_KEY_PATTERN, recordPath, secretPath } from "../api/wire";
 import { StoreError } from "../errors";
 import type {
   Actor,
@@ -13,7 +13,14 @@ import type {
   SecretPayload,
   StoredRecord,
 } from "../types";
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, errorCode, retryAfterMs, surelyNotSent } from "./backoff";
+import {
+  type BackoffOptions,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  errorCode,
+  retryAfterMs,
+  surelyNotSent,
+} from "./backoff";
 import { type CallContext, errorFromResponse, parseErrorBody, unreachable } from "./errors";
 
 export interface HttpStoreOptions {
@@ -61,6 +68,14 @@ interface Answer {
   readonly body: unknown;
 }
 
+/**
+ * A caller's key as the service accepts it: kept when it fits the header's pattern, else its SHA-256
+ * (a URN, say), so one logical key always gives the same header.
+ */
+export function wireIdempotencyKey(key: string): string {
+  return IDEMPOTENCY_KEY_PATTERN.test(key) ? key : createHash("sha256").update(key, "utf8").digest("hex");
+}
+
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /**
@@ -82,7 +97,11 @@ export class HttpStore implements CredentialStore {
     try {
       url = new URL(options.url);
     } catch {
-      throw new StoreError("INVALID_INPUT", "storeUrl: not a URL (e.g. https://store.example.com)", "storeUrl");
+      throw new StoreError(
+        "INVALID_INPUT",
+        "storeUrl: not a URL (e.g. https://store.example.com)",
+        "storeUrl",
+      );
     }
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       throw new StoreError("INVALID_INPUT", "storeUrl: must be an https:// URL", "storeUrl");
@@ -95,7 +114,11 @@ export class HttpStore implements CredentialStore {
       );
     }
     if (!options.token || /[\s]/.test(options.token)) {
-      throw new StoreError("INVALID_INPUT", "storeToken: set smschannels:storeToken to a token of the store service", "storeToken");
+      throw new StoreError(
+        "INVALID_INPUT",
+        "storeToken: set smschannels:storeToken to a token of the store service",
+        "storeToken",
+      );
     }
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, "");
@@ -104,6 +127,8 @@ export class HttpStore implements CredentialStore {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.ownsDispatcher = options.dispatcher === undefined;
+    // Loaded here, not at the top: a provider on the embedded store never pays for undici (~70 ms).
+    const { Pool } = require("undici") as typeof import("undici");
     this.dispatcher =
       options.dispatcher ??
       new Pool(url.origin, {
@@ -117,7 +142,7 @@ export class HttpStore implements CredentialStore {
     const { sandbox, kind, ...body } = input;
     // One key per logical create, the same on every retry: the service answers a repeat with the
     // record the first try made, never a duplicate.
-    const key = options.idempotencyKey ?? randomUUID();
+    const key = wireIdempotencyKey(options.idempotencyKey ?? randomUUID());
     const answer = await this.call({
       method: "POST",
       path: collectionPath(sandbox, kind),
@@ -131,7 +156,10 @@ export class HttpStore implements CredentialStore {
 
   async get(sandbox: string, kind: RecordKind, id: string): Promise<StoredRecord | undefined> {
     const ctx = this.ctx(`read ${kind} ${id}`, sandbox, "read");
-    const answer = await this.call({ method: "GET", path: recordPath(sandbox, kind, id), retry: "safe", ctx }, id);
+    const answer = await this.call(
+      { method: "GET", path: recordPath(sandbox, kind, id), retry: "safe", ctx },
+      id,
+    );
     return answer.status === 404 ? undefined : (answer.body as StoredRecord);
   }
 
@@ -144,7 +172,12 @@ export class HttpStore implements CredentialStore {
 
   async list(sandbox: string, kind: RecordKind): Promise<StoredRecord[]> {
     const ctx = this.ctx(`list ${kind} records`, sandbox, "read");
-    const answer = await this.call({ method: "GET", path: collectionPath(sandbox, kind), retry: "safe", ctx });
+    const answer = await this.call({
+      method: "GET",
+      path: collectionPath(sandbox, kind),
+      retry: "safe",
+      ctx,
+    });
     return (answer.body as { items: StoredRecord[] }).items;
   }
 
@@ -169,13 +202,24 @@ export class HttpStore implements CredentialStore {
 
   async delete(sandbox: string, kind: RecordKind, id: string, _actor: Actor): Promise<"deleted" | "absent"> {
     const ctx = this.ctx(`delete ${kind} ${id}`, sandbox, "write");
-    const answer = await this.call({ method: "DELETE", path: recordPath(sandbox, kind, id), retry: "once", ctx }, id);
+    const answer = await this.call(
+      { method: "DELETE", path: recordPath(sandbox, kind, id), retry: "once", ctx },
+      id,
+    );
     return answer.status === 404 ? "absent" : "deleted";
   }
 
-  async readSecret(sandbox: string, kind: RecordKind, id: string, _actor: Actor): Promise<SecretPayload | undefined> {
+  async readSecret(
+    sandbox: string,
+    kind: RecordKind,
+    id: string,
+    _actor: Actor,
+  ): Promise<SecretPayload | undefined> {
     const ctx = this.ctx(`read the secret of ${kind} ${id}`, sandbox, "runtime");
-    const answer = await this.call({ method: "GET", path: secretPath(sandbox, kind, id), retry: "safe", ctx }, id);
+    const answer = await this.call(
+      { method: "GET", path: secretPath(sandbox, kind, id), retry: "safe", ctx },
+      id,
+    );
     return answer.status === 404 ? undefined : (answer.body as { secret: SecretPayload }).secret;
   }
 
@@ -234,7 +278,10 @@ export class HttpStore implements CredentialStore {
       }
       if (status >= 200 && status < 300) {
         if (body === undefined && status !== 204) {
-          throw new StoreError("UNAVAILABLE", `the store service at ${this.origin} answered ${status} without JSON to ${call.ctx.operation}`);
+          throw new StoreError(
+            "UNAVAILABLE",
+            `the store service at ${this.origin} answered ${status} without JSON to ${call.ctx.operation}`,
+          );
         }
         return { status, body };
       }
@@ -242,9 +289,15 @@ export class HttpStore implements CredentialStore {
         return { status, body };
       }
       const after = retryAfterMs(headers[HEADER.retryAfter]);
-      const transient = status === 429 || (call.retry === "safe" && (status === 502 || status === 503 || status === 504));
+      const transient =
+        status === 429 || (call.retry === "safe" && (status === 502 || status === 503 || status === 504));
       if (!last && transient && (after ?? 0) <= this.maxRetryAfterMs) {
-        await this.wait(call, attempt, Math.max(after ?? 0, backoffDelay(attempt, this.backoff)), `HTTP ${status}`);
+        await this.wait(
+          call,
+          attempt,
+          Math.max(after ?? 0, backoffDelay(attempt, this.backoff)),
+          `HTTP ${status}`,
+        );
         continue;
       }
       throw errorFromResponse(status, body, call.ctx, after);

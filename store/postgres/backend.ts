@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Pool, type PoolClient, type PoolConfig } from "pg";
+import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from "pg";
 import type { IdempotencyRecord, RecordRow, StoreBackend, StoreTx } from "../backend";
+import { StoreError } from "../errors";
 import type { AuditEntry, CredentialType, RecordKind, RecordRef } from "../types";
 import { describePostgresUrl, isRetryableConflict, toStoreError } from "./errors";
 import { migratePostgres } from "./migrate";
@@ -63,6 +64,8 @@ export class PostgresBackend implements StoreBackend {
 
   /** Connects and applies missing migrations (under an advisory lock, so replicas may start together). */
   static async open(url: string, options: PostgresBackendOptions = {}): Promise<PostgresBackend> {
+    // Loaded here, not at the top: a provider on the embedded store never pays for `pg` (~50 ms).
+    const { Pool } = require("pg") as typeof import("pg");
     const pool = new Pool({
       application_name: "pulumi-sms-channels-store",
       max: options.maxConnections ?? 10,
@@ -98,8 +101,26 @@ export class PostgresBackend implements StoreBackend {
     }
   }
 
+  /**
+   * A read of one statement (every read of CoreStore: a record comes with its references in one
+   * query) runs on its own, since one statement always sees one snapshot: a third of the round trips
+   * of BEGIN, SELECT, COMMIT. A read that needs more statements is run again in a REPEATABLE READ
+   * transaction, so it too sees one snapshot.
+   */
   async read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     try {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        return await fn(new PostgresTx(client, true));
+      } catch (e) {
+        if (e !== NEEDS_SNAPSHOT) {
+          broken = lostConnection(e) ? (e as Error) : undefined;
+          throw e;
+        }
+      } finally {
+        client.release(broken);
+      }
       return await this.inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn);
     } catch (e) {
       throw toStoreError(e, this.where);
@@ -165,7 +186,10 @@ export class PostgresBackend implements StoreBackend {
   }
 
   /** One statement outside a transaction, with driver errors turned into StoreErrors. */
-  async query<R extends object>(text: string, values: unknown[] = []): Promise<{ rows: R[]; rowCount: number }> {
+  async query<R extends object>(
+    text: string,
+    values: unknown[] = [],
+  ): Promise<{ rows: R[]; rowCount: number }> {
     try {
       const result = await this.pool.query<R>(text, values);
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };
@@ -179,28 +203,51 @@ export class PostgresBackend implements StoreBackend {
   }
 }
 
+/** An error that says nothing about the connection: PostgreSQL's own (SQLSTATE) or the store's. */
+function lostConnection(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return !(typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) && !StoreError.isInstance(e);
+}
+
+/** Thrown by a single-statement read that needs a second statement: it is re-run in a transaction. */
+const NEEDS_SNAPSHOT = Symbol("needs a snapshot transaction");
+
 class PostgresTx implements StoreTx {
-  constructor(private readonly client: PoolClient) {}
+  private statements = 0;
+
+  /** `singleStatement`: outside a transaction; a second statement throws NEEDS_SNAPSHOT. */
+  constructor(
+    private readonly client: PoolClient,
+    private readonly singleStatement = false,
+  ) {}
+
+  private q<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    values: unknown[],
+  ): Promise<QueryResult<R>> {
+    if (this.singleStatement && this.statements++ > 0) throw NEEDS_SNAPSHOT;
+    return this.client.query<R>(text, values);
+  }
 
   async getRecord(id: string, forUpdate = false): Promise<RecordRow | undefined> {
-    const { rows } = await this.client.query<Row>(`${SELECT_RECORD} WHERE r.id = $1${forUpdate ? " FOR UPDATE OF r" : ""}`, [
-      id,
-    ]);
+    const { rows } = await this.q<Row>(
+      `${SELECT_RECORD} WHERE r.id = $1${forUpdate ? " FOR UPDATE OF r" : ""}`,
+      [id],
+    );
     return rows[0] && toRecord(rows[0]);
   }
 
   async findByName(sandbox: string, kind: RecordKind, name: string): Promise<RecordRow | undefined> {
-    const { rows } = await this.client.query<Row>(`${SELECT_RECORD} WHERE r.sandbox = $1 AND r.kind = $2 AND r.name = $3`, [
-      sandbox,
-      kind,
-      name,
-    ]);
+    const { rows } = await this.q<Row>(
+      `${SELECT_RECORD} WHERE r.sandbox = $1 AND r.kind = $2 AND r.name = $3`,
+      [sandbox, kind, name],
+    );
     return rows[0] && toRecord(rows[0]);
   }
 
   async list(sandbox: string, kind: RecordKind): Promise<RecordRow[]> {
     // COLLATE "C": byte order, as SQLite sorts, whatever the database's locale.
-    const { rows } = await this.client.query<Row>(
+    const { rows } = await this.q<Row>(
       `${SELECT_RECORD} WHERE r.sandbox = $1 AND r.kind = $2 ORDER BY r.name COLLATE "C"`,
       [sandbox, kind],
     );
@@ -209,7 +256,7 @@ class PostgresTx implements StoreTx {
 
   async insert(row: RecordRow): Promise<void> {
     // A unique violation (same name, raced) is re-run by the backend, which then reports ALREADY_EXISTS.
-    await this.client.query(
+    await this.q(
       `INSERT INTO records (id, sandbox, kind, name, credential_type, version, data, secret_ciphertext, secret_nonce,
          secret_key_id, secret_fingerprint, owner_urn, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
@@ -234,7 +281,7 @@ class PostgresTx implements StoreTx {
   }
 
   async replace(row: RecordRow, expectedVersion: number): Promise<boolean> {
-    const result = await this.client.query(
+    const result = await this.q(
       `UPDATE records SET version = $2, data = $3, secret_ciphertext = $4, secret_nonce = $5, secret_key_id = $6,
          secret_fingerprint = $7, owner_urn = $8, updated_at = $9
        WHERE id = $1 AND version = $10`,
@@ -252,14 +299,14 @@ class PostgresTx implements StoreTx {
       ],
     );
     if (result.rowCount !== 1) return false;
-    await this.client.query("DELETE FROM record_refs WHERE record_id = $1", [row.id]);
+    await this.q("DELETE FROM record_refs WHERE record_id = $1", [row.id]);
     await this.writeRefs(row);
     return true;
   }
 
   private async writeRefs(row: RecordRow): Promise<void> {
     if (row.refs.length === 0) return;
-    await this.client.query(
+    await this.q(
       `INSERT INTO record_refs (record_id, ref_id, ref_kind, position)
        SELECT $1, r.id, r.kind, r.pos - 1 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS r(id, kind, pos)`,
       [row.id, row.refs.map((r) => r.id), row.refs.map((r) => r.kind)],
@@ -267,11 +314,11 @@ class PostgresTx implements StoreTx {
   }
 
   async remove(id: string): Promise<void> {
-    await this.client.query("DELETE FROM records WHERE id = $1", [id]);
+    await this.q("DELETE FROM records WHERE id = $1", [id]);
   }
 
   async referrers(id: string): Promise<RecordRow[]> {
-    const { rows } = await this.client.query<Row>(
+    const { rows } = await this.q<Row>(
       `${SELECT_RECORD} WHERE r.id IN (SELECT record_id FROM record_refs WHERE ref_id = $1) ORDER BY r.kind, r.name COLLATE "C"`,
       [id],
     );
@@ -279,7 +326,7 @@ class PostgresTx implements StoreTx {
   }
 
   async appendAudit(e: Omit<AuditEntry, "seq">): Promise<void> {
-    await this.client.query(
+    await this.q(
       "INSERT INTO audit_log (at, actor, action, sandbox, kind, record_id, name, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
       [e.at, e.actor, e.action, e.sandbox, e.kind, e.recordId, e.name, e.version],
     );
@@ -289,8 +336,10 @@ class PostgresTx implements StoreTx {
     // Creates under one key take turns (the lock lasts until commit): a retry that arrives while
     // the first try still runs waits for it, then finds its key and replays its answer. Without it,
     // the retry could miss the key, then see the first try's record by name: ALREADY_EXISTS.
-    await this.client.query("SELECT pg_advisory_xact_lock(hashtextextended('smschannels:idempotency:' || $1, 0))", [key]);
-    const { rows } = await this.client.query<{ record_id: string; request_hash: string }>(
+    await this.q("SELECT pg_advisory_xact_lock(hashtextextended('smschannels:idempotency:' || $1, 0))", [
+      key,
+    ]);
+    const { rows } = await this.q<{ record_id: string; request_hash: string }>(
       "SELECT record_id, request_hash FROM idempotency_keys WHERE key = $1",
       [key],
     );
@@ -299,11 +348,10 @@ class PostgresTx implements StoreTx {
   }
 
   async putIdempotency(key: string, value: IdempotencyRecord): Promise<void> {
-    await this.client.query("INSERT INTO idempotency_keys (key, record_id, request_hash, created_at) VALUES ($1, $2, $3, now())", [
-      key,
-      value.recordId,
-      value.requestHash,
-    ]);
+    await this.q(
+      "INSERT INTO idempotency_keys (key, record_id, request_hash, created_at) VALUES ($1, $2, $3, now())",
+      [key, value.recordId, value.requestHash],
+    );
   }
 }
 

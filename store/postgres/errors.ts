@@ -13,8 +13,25 @@ const RETRY_STATES: Readonly<Record<string, string>> = {
 };
 
 /** Errors that say the database is not there or not accepting work, rather than a bad request. */
-const UNAVAILABLE_STATES = new Set(["57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "55P03", "57014"]);
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "EPIPE"]);
+const UNAVAILABLE_STATES = new Set([
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+  "08000",
+  "08003",
+  "08006",
+  "55P03",
+  "57014",
+]);
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "EPIPE",
+]);
 /** node-postgres says these in text only, without a code. */
 const DRIVER_UNAVAILABLE =
   /Connection terminated|timeout exceeded when trying to connect|Client was closed|Cannot use a pool after calling end|Query read timeout/;
@@ -45,7 +62,11 @@ export function toStoreError(e: unknown, where: string): unknown {
   const code = codeOf(e);
   if (code !== undefined && code in RETRY_STATES) {
     if (code === "23505") {
-      return new StoreError("ALREADY_EXISTS", "name: a record of that kind and name was created meanwhile", "name");
+      return new StoreError(
+        "ALREADY_EXISTS",
+        "name: a record of that kind and name was created meanwhile",
+        "name",
+      );
     }
     return new StoreError(
       "CONFLICT",

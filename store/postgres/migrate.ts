@@ -48,10 +48,10 @@ async function applyMissing(client: PoolClient, migrations: readonly Migration[]
     await client.query("BEGIN");
     try {
       await client.query(m.sql);
-      await client.query("INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, now())", [
-        m.version,
-        m.description,
-      ]);
+      await client.query(
+        "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, now())",
+        [m.version, m.description],
+      );
       await client.query("COMMIT");
       done.push(m.version);
     } catch (e) {

@@ -19,7 +19,14 @@ export class PostgresTokenRepository implements TokenRepository {
   async insert(record: TokenRecord, hash: string): Promise<void> {
     await this.backend.query(
       "INSERT INTO api_tokens (id, token_hash, sandbox, scopes, description, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-      [record.id, hash, record.sandbox, encodeScopes(record.scopes), record.description ?? null, record.createdAt],
+      [
+        record.id,
+        hash,
+        record.sandbox,
+        encodeScopes(record.scopes),
+        record.description ?? null,
+        record.createdAt,
+      ],
     );
   }
 

@@ -21,7 +21,10 @@ export async function authenticate(req: IncomingMessage, tokens: TokenService): 
 /** FORBIDDEN naming what is missing, so the operator knows which token to make. */
 export function requireScope(token: TokenRecord, sandbox: string, scope: TokenScope): void {
   if (tokenAllows(token, sandbox, scope)) return;
-  const where = token.sandbox === ALL_SANDBOXES || token.sandbox === sandbox ? "" : ` (it is for sandbox "${token.sandbox}")`;
+  const where =
+    token.sandbox === ALL_SANDBOXES || token.sandbox === sandbox
+      ? ""
+      : ` (it is for sandbox "${token.sandbox}")`;
   throw new StoreError(
     "FORBIDDEN",
     `token ${token.id} may not do this in sandbox "${sandbox}"${where}: it needs the "${scope}" scope for sandbox "${sandbox}"`,

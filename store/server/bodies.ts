@@ -7,7 +7,9 @@ import { CREDENTIAL_TYPES, RECORD_KINDS, type RecordPatch, type RecordRef } from
  * references, the contract's rules) for every caller alike.
  */
 const jsonObject = z.record(z.string(), z.unknown());
-const refs = z.array(z.object({ kind: z.enum(RECORD_KINDS), id: z.string().min(1).max(200) }).strict()).max(100);
+const refs = z
+  .array(z.object({ kind: z.enum(RECORD_KINDS), id: z.string().min(1).max(200) }).strict())
+  .max(100);
 
 const createBody = z
   .object({

@@ -100,7 +100,11 @@ function databaseOf(values: Values, env: NodeJS.ProcessEnv): string {
   return database;
 }
 
-async function withDatabase<T>(values: Values, io: CliIo, fn: (db: ServiceDatabase) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  values: Values,
+  io: CliIo,
+  fn: (db: ServiceDatabase) => Promise<T>,
+): Promise<T> {
   const db = await openServiceDatabase(databaseOf(values, io.env));
   try {
     return await fn(db);
@@ -129,7 +133,9 @@ async function serve(values: Values, io: CliIo): Promise<number> {
   const logger = jsonLogger(io.stdout);
   const keyText = io.env["SMSCHANNELS_STORE_KEY"];
   if (!keyText) {
-    throw new UsageError("SMSCHANNELS_STORE_KEY must hold the base64 key that encrypts secrets (make one: openssl rand -base64 32)");
+    throw new UsageError(
+      "SMSCHANNELS_STORE_KEY must hold the base64 key that encrypts secrets (make one: openssl rand -base64 32)",
+    );
   }
   const keyring = Keyring.parse(keyText);
   const { host, port } = parseListen(values.listen ?? "127.0.0.1:8787");
@@ -183,18 +189,23 @@ function describeToken(t: TokenRecord): string {
 async function token(sub: string | undefined, rest: string[], values: Values, io: CliIo): Promise<number> {
   switch (sub) {
     case "create": {
-      if (!values.sandbox) throw new UsageError('token create: --sandbox <name> is required ("*" for every sandbox)');
+      if (!values.sandbox)
+        throw new UsageError('token create: --sandbox <name> is required ("*" for every sandbox)');
       const scopes = (values.scope ?? []).flatMap((s) => s.split(",")).map((s) => s.trim());
       const bad = scopes.filter((s) => !isTokenScope(s));
       if (scopes.length === 0 || bad.length > 0) {
-        throw new UsageError(`token create: --scope takes ${TOKEN_SCOPES.join(", ")} (repeat it for several)`);
+        throw new UsageError(
+          `token create: --scope takes ${TOKEN_SCOPES.join(", ")} (repeat it for several)`,
+        );
       }
       const spec = {
         sandbox: values.sandbox,
         scopes: scopes as TokenScope[],
         ...(values.description ? { description: values.description } : {}),
       };
-      const { token: secret, record } = await withDatabase(values, io, (db) => new TokenService(db.tokens).create(spec));
+      const { token: secret, record } = await withDatabase(values, io, (db) =>
+        new TokenService(db.tokens).create(spec),
+      );
       // The token goes to stdout alone (so `TOKEN=$(... token create ...)` works), the facts to stderr.
       if (values.json) io.stdout(JSON.stringify({ ...record, token: secret }) + "\n");
       else {
@@ -205,7 +216,9 @@ async function token(sub: string | undefined, rest: string[], values: Values, io
     }
     case "list": {
       const list = await withDatabase(values, io, (db) => new TokenService(db.tokens).list());
-      io.stdout(values.json ? JSON.stringify(list) + "\n" : list.map((t) => describeToken(t) + "\n").join(""));
+      io.stdout(
+        values.json ? JSON.stringify(list) + "\n" : list.map((t) => describeToken(t) + "\n").join(""),
+      );
       return 0;
     }
     case "revoke": {

@@ -27,8 +27,15 @@ export async function openServiceDatabase(
   options: { readonly onPoolError?: (message: string) => void } = {},
 ): Promise<ServiceDatabase> {
   if (isPostgresUrl(database)) {
-    const backend = await PostgresBackend.open(database, options.onPoolError ? { onPoolError: options.onPoolError } : {});
-    return { backend, tokens: new PostgresTokenRepository(backend), where: `postgres ${describePostgresUrl(database)}` };
+    const backend = await PostgresBackend.open(
+      database,
+      options.onPoolError ? { onPoolError: options.onPoolError } : {},
+    );
+    return {
+      backend,
+      tokens: new PostgresTokenRepository(backend),
+      where: `postgres ${describePostgresUrl(database)}`,
+    };
   }
   const file = path.resolve(database);
   const backend = new SqliteBackend(file);

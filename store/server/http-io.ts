@@ -8,7 +8,9 @@ import { StoreError } from "../errors";
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = (): StoreError =>
-    new StoreError("PAYLOAD_TOO_LARGE", `the request body is larger than ${limit} bytes`, undefined, { limit });
+    new StoreError("PAYLOAD_TOO_LARGE", `the request body is larger than ${limit} bytes`, undefined, {
+      limit,
+    });
   if (Number(req.headers["content-length"] ?? "0") > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -27,7 +29,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on("data", onData);
     req.once("end", () => resolve(Buffer.concat(chunks, size)));
     req.once("error", reject);
-    req.once("close", () => reject(new StoreError("INVALID_INPUT", "the client closed the request before its body ended")));
+    req.once("close", () =>
+      reject(new StoreError("INVALID_INPUT", "the client closed the request before its body ended")),
+    );
   });
 }
 
@@ -82,7 +86,8 @@ export function sendError(
 ): void {
   const headers: Record<string, string> = { [HEADER.requestId]: requestId };
   const retryAfterMs = e.details?.["retryAfterMs"];
-  if (typeof retryAfterMs === "number") headers[HEADER.retryAfter] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  if (typeof retryAfterMs === "number")
+    headers[HEADER.retryAfter] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
   // The rest of an oversized body is not read: the connection cannot be reused, so say so.
   if (e.code === "PAYLOAD_TOO_LARGE") headers["connection"] = "close";
   if (res.headersSent) {

@@ -22,14 +22,18 @@ export class RateLimiter {
     private readonly limit: RateLimit,
     private readonly now: () => number = () => performance.now(),
   ) {
-    if (!(limit.perSecond > 0) || !(limit.burst >= 1)) throw new Error("rate limit: perSecond > 0 and burst >= 1");
+    if (!(limit.perSecond > 0) || !(limit.burst >= 1))
+      throw new Error("rate limit: perSecond > 0 and burst >= 1");
   }
 
   /** 0 when the request may go ahead (and is counted), else the milliseconds until it would. */
   take(key: string): number {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: this.limit.burst, at: now };
-    bucket.tokens = Math.min(this.limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.limit.perSecond);
+    bucket.tokens = Math.min(
+      this.limit.burst,
+      bucket.tokens + ((now - bucket.at) / 1000) * this.limit.perSecond,
+    );
     bucket.at = now;
     if (!this.buckets.has(key)) {
       if (this.buckets.size >= SWEEP_ABOVE) this.sweep(now);

@@ -1,5 +1,12 @@
 import type { IncomingMessage } from "node:http";
-import { etagOf, HEADER, IDEMPOTENCY_KEY_PATTERN, kindOfCollection, recordPath, versionOfIfMatch } from "../api/wire";
+import {
+  etagOf,
+  HEADER,
+  IDEMPOTENCY_KEY_PATTERN,
+  kindOfCollection,
+  recordPath,
+  versionOfIfMatch,
+} from "../api/wire";
 import type { CoreStore } from "../core";
 import { StoreError } from "../errors";
 import { checkSandbox } from "../rules";
@@ -58,26 +65,41 @@ function target(match: readonly string[]): Target {
   checkSandbox(sandbox);
   const collection = segment(match[2], "kind");
   const kind = kindOfCollection(collection);
-  if (!kind) throw new StoreError("NOT_FOUND", `no such collection "${collection}" (api-credentials, webhooks, channel-configurations)`);
+  if (!kind)
+    throw new StoreError(
+      "NOT_FOUND",
+      `no such collection "${collection}" (api-credentials, webhooks, channel-configurations)`,
+    );
   return { sandbox, kind, id: segment(match[3], "id") };
 }
 
 const actorOf = (token: TokenRecord): { actor: string } => ({ actor: `token:${token.id}` });
-const recordHeaders = (r: { version: number }): Record<string, string> => ({ [HEADER.etag]: etagOf(r.version) });
+const recordHeaders = (r: { version: number }): Record<string, string> => ({
+  [HEADER.etag]: etagOf(r.version),
+});
 
 function notFound(t: Target): StoreError {
   // `details.id` tells the client this 404 is about the record, not a wrong URL.
-  return new StoreError("NOT_FOUND", `${t.kind} ${t.id} does not exist in sandbox "${t.sandbox}"`, undefined, {
-    kind: t.kind,
-    id: t.id,
-  });
+  return new StoreError(
+    "NOT_FOUND",
+    `${t.kind} ${t.id} does not exist in sandbox "${t.sandbox}"`,
+    undefined,
+    {
+      kind: t.kind,
+      id: t.id,
+    },
+  );
 }
 
 function idempotencyKeyOf(req: IncomingMessage): string | undefined {
   const key = req.headers[HEADER.idempotencyKey];
   if (key === undefined) return undefined;
   if (typeof key !== "string" || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new StoreError("INVALID_INPUT", `Idempotency-Key: must match ${IDEMPOTENCY_KEY_PATTERN} (a UUID fits)`, "Idempotency-Key");
+    throw new StoreError(
+      "INVALID_INPUT",
+      `Idempotency-Key: must match ${IDEMPOTENCY_KEY_PATTERN} (a UUID fits)`,
+      "Idempotency-Key",
+    );
   }
   return key;
 }
@@ -145,7 +167,14 @@ export const ROUTES: readonly Route[] = [
           "If-Match",
         );
       }
-      const updated = await store.update(t.sandbox, t.kind, t.id, version, parsePatchBody(await body()), actorOf(token));
+      const updated = await store.update(
+        t.sandbox,
+        t.kind,
+        t.id,
+        version,
+        parsePatchBody(await body()),
+        actorOf(token),
+      );
       return { status: 200, body: updated, headers: recordHeaders(updated) };
     },
     statusFor(e) {

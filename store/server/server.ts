@@ -93,7 +93,8 @@ export class StoreServer {
       }),
     ]);
     clearTimeout(timer);
-    if (!finished) this.logger.warn("shutdown timed out; cutting off requests in flight", { inFlight: this.inFlight });
+    if (!finished)
+      this.logger.warn("shutdown timed out; cutting off requests in flight", { inFlight: this.inFlight });
     this.server.closeAllConnections();
     await closed;
     this.logger.info("stopped");
@@ -124,18 +125,23 @@ export class StoreServer {
       const candidates = ROUTES.filter((r) => r.pattern.test(url.pathname));
       route = candidates.find((r) => r.method === req.method);
       if (!route) {
-        if (candidates.length === 0) throw new StoreError("NOT_FOUND", `no route ${url.pathname}; the API lives under /v1`);
+        if (candidates.length === 0)
+          throw new StoreError("NOT_FOUND", `no route ${url.pathname}; the API lives under /v1`);
         res.setHeader("allow", candidates.map((r) => r.method).join(", "));
-        sendError(res, new StoreError("INVALID_INPUT", `method ${req.method} is not allowed here`), requestId, 405);
+        sendError(
+          res,
+          new StoreError("INVALID_INPUT", `method ${req.method} is not allowed here`),
+          requestId,
+          405,
+        );
         return;
       }
       const token = await authenticate(req, this.options.tokens);
       tokenId = token.id;
       const waitMs = this.limiter?.take(token.id) ?? 0;
       if (waitMs > 0) {
-        throw new StoreError("RATE_LIMITED", `too many requests for token ${token.id}; retry after ${waitMs} ms`, undefined, {
-          retryAfterMs: waitMs,
-        });
+        const message = `too many requests for token ${token.id}; retry after ${waitMs} ms`;
+        throw new StoreError("RATE_LIMITED", message, undefined, { retryAfterMs: waitMs });
       }
       const match = route.pattern.exec(url.pathname) ?? [];
       const reply = await route.handle({
@@ -153,7 +159,12 @@ export class StoreServer {
   }
 
   /** /healthz: the process answers. /readyz: it can reach its database and is not shutting down. */
-  private async probe(path: string, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<boolean> {
+  private async probe(
+    path: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+  ): Promise<boolean> {
     if (req.method !== "GET" || (path !== "/healthz" && path !== "/readyz")) return false;
     if (path === "/healthz") {
       sendJson(res, 200, { status: "ok" });
@@ -167,7 +178,11 @@ export class StoreServer {
       await this.options.store.backend.ping();
       sendJson(res, 200, { status: "ready" });
     } catch (e) {
-      sendError(res, new StoreError("UNAVAILABLE", StoreError.isInstance(e) ? e.message : "the database does not answer"), requestId);
+      sendError(
+        res,
+        new StoreError("UNAVAILABLE", StoreError.isInstance(e) ? e.message : "the database does not answer"),
+        requestId,
+      );
     }
     return true;
   }
@@ -183,7 +198,11 @@ export class StoreServer {
     // Unknown errors: their text may quote data, so only their class and code reach the log or the wire.
     const name = e instanceof Error ? e.name : typeof e;
     const code = (e as { code?: unknown } | null)?.code;
-    this.logger.error("internal error", { requestId, error: name, code: typeof code === "string" ? code : undefined });
+    this.logger.error("internal error", {
+      requestId,
+      error: name,
+      code: typeof code === "string" ? code : undefined,
+    });
     sendError(
       res,
       new StoreError("UNAVAILABLE", `internal error (request ${requestId}); the service log has more`),

@@ -172,6 +172,21 @@ export class SqliteBackend implements StoreBackend {
     return this.mutex.run(async () => fn(this.db));
   }
 
+  /** Like `run`, in a write transaction that waits for other processes' writers without blocking. */
+  runWrite<T>(fn: (db: Database.Database) => T): Promise<T> {
+    return this.mutex.run(async () => {
+      await this.beginImmediate();
+      try {
+        const result = fn(this.db);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw e;
+      }
+    });
+  }
+
   async close(): Promise<void> {
     await this.mutex.run(async () => {
       if (this.db.open) this.db.close();
@@ -180,8 +195,14 @@ export class SqliteBackend implements StoreBackend {
 }
 
 function migrate(db: Database.Database, migrations: readonly Migration[]): void {
-  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)");
-  const applied = new Set((db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version));
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)",
+  );
+  const applied = new Set(
+    (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
+  );
   const newest = Math.max(0, ...applied);
   const known = Math.max(0, ...migrations.map((m) => m.version));
   if (newest > known) {
@@ -236,14 +257,16 @@ class SqliteTx implements StoreTx {
   }
 
   async findByName(sandbox: string, kind: RecordKind, name: string): Promise<RecordRow | undefined> {
-    const row = this.db.prepare("SELECT * FROM records WHERE sandbox = ? AND kind = ? AND name = ?").get(sandbox, kind, name) as
-      | Row
-      | undefined;
+    const row = this.db
+      .prepare("SELECT * FROM records WHERE sandbox = ? AND kind = ? AND name = ?")
+      .get(sandbox, kind, name) as Row | undefined;
     return row && this.toRecord(row);
   }
 
   async list(sandbox: string, kind: RecordKind): Promise<RecordRow[]> {
-    const rows = this.db.prepare("SELECT * FROM records WHERE sandbox = ? AND kind = ? ORDER BY name").all(sandbox, kind) as Row[];
+    const rows = this.db
+      .prepare("SELECT * FROM records WHERE sandbox = ? AND kind = ? ORDER BY name")
+      .all(sandbox, kind) as Row[];
     return rows.map((r) => this.toRecord(r));
   }
 
@@ -259,7 +282,11 @@ class SqliteTx implements StoreTx {
         .run(toParams(row));
     } catch (e) {
       if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
-        throw new StoreError("ALREADY_EXISTS", `name: ${row.kind} "${row.name}" already exists in sandbox "${row.sandbox}"`, "name");
+        throw new StoreError(
+          "ALREADY_EXISTS",
+          `name: ${row.kind} "${row.name}" already exists in sandbox "${row.sandbox}"`,
+          "name",
+        );
       }
       throw e;
     }
@@ -282,7 +309,9 @@ class SqliteTx implements StoreTx {
   }
 
   private writeRefs(row: RecordRow): void {
-    const stmt = this.db.prepare("INSERT INTO record_refs (record_id, ref_id, ref_kind, position) VALUES (?, ?, ?, ?)");
+    const stmt = this.db.prepare(
+      "INSERT INTO record_refs (record_id, ref_id, ref_kind, position) VALUES (?, ?, ?, ?)",
+    );
     row.refs.forEach((ref, i) => stmt.run(row.id, ref.id, ref.kind, i));
   }
 
@@ -292,7 +321,9 @@ class SqliteTx implements StoreTx {
 
   async referrers(id: string): Promise<RecordRow[]> {
     const rows = this.db
-      .prepare("SELECT r.* FROM records r JOIN record_refs x ON x.record_id = r.id WHERE x.ref_id = ? ORDER BY r.kind, r.name")
+      .prepare(
+        "SELECT r.* FROM records r JOIN record_refs x ON x.record_id = r.id WHERE x.ref_id = ? ORDER BY r.kind, r.name",
+      )
       .all(id) as Row[];
     return rows.map((r) => this.toRecord(r));
   }
@@ -306,9 +337,9 @@ class SqliteTx implements StoreTx {
   }
 
   async getIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
-    const row = this.db.prepare("SELECT record_id, request_hash FROM idempotency_keys WHERE key = ?").get(key) as
-      | { record_id: string; request_hash: string }
-      | undefined;
+    const row = this.db
+      .prepare("SELECT record_id, request_hash FROM idempotency_keys WHERE key = ?")
+      .get(key) as { record_id: string; request_hash: string } | undefined;
     return row && { recordId: row.record_id, requestHash: row.request_hash };
   }
 

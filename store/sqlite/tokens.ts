@@ -9,12 +9,15 @@ import {
 
 const TOKEN_COLUMNS = "id, sandbox, scopes, description, created_at, revoked_at, last_used_at";
 
-/** Tokens in the `api_tokens` table of the store's SQLite file (migration 2). */
+/**
+ * Tokens in the `api_tokens` table of the store's SQLite file (migration 2). Writes wait for the
+ * file's write lock like record writes do: `token create` may run while the service writes.
+ */
 export class SqliteTokenRepository implements TokenRepository {
   constructor(private readonly backend: SqliteBackend) {}
 
   insert(record: TokenRecord, hash: string): Promise<void> {
-    return this.backend.run((db) => {
+    return this.backend.runWrite((db) => {
       db.prepare(
         "INSERT INTO api_tokens (id, token_hash, sandbox, scopes, description, created_at) VALUES (?, ?, ?, ?, ?, ?)",
       ).run(
@@ -31,8 +34,7 @@ export class SqliteTokenRepository implements TokenRepository {
   findByHash(hash: string): Promise<TokenRecord | undefined> {
     return this.backend.run((db) => {
       const row = db.prepare(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?`).get(hash) as
-        | TokenRow
-        | undefined;
+        TokenRow | undefined;
       return row && tokenFromRow(row);
     });
   }
@@ -46,10 +48,9 @@ export class SqliteTokenRepository implements TokenRepository {
   }
 
   revoke(id: string, at: string): Promise<"revoked" | "already-revoked" | "absent"> {
-    return this.backend.run((db) => {
+    return this.backend.runWrite((db) => {
       const row = db.prepare("SELECT revoked_at FROM api_tokens WHERE id = ?").get(id) as
-        | { revoked_at: string | null }
-        | undefined;
+        { revoked_at: string | null } | undefined;
       if (!row) return "absent";
       if (row.revoked_at !== null) return "already-revoked";
       db.prepare("UPDATE api_tokens SET revoked_at = ? WHERE id = ?").run(at, id);
@@ -58,7 +59,7 @@ export class SqliteTokenRepository implements TokenRepository {
   }
 
   touch(id: string, at: string): Promise<void> {
-    return this.backend.run((db) => {
+    return this.backend.runWrite((db) => {
       db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(at, id);
     });
   }

@@ -1,7 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { StoreError } from "../errors";
 import { SANDBOX_PATTERN } from "../rules";
-import { ALL_SANDBOXES, type TokenRecord, type TokenRepository, type TokenScope, TOKEN_SCOPES } from "./model";
+import {
+  ALL_SANDBOXES,
+  type TokenRecord,
+  type TokenRepository,
+  type TokenScope,
+  TOKEN_SCOPES,
+} from "./model";
 
 /** Recognisable prefix, so secret scanners and people can tell a store token when they see one. */
 export const TOKEN_PREFIX = "smsst_";
@@ -71,7 +77,8 @@ export class TokenService {
     const last = this.touched.get(record.id) ?? 0;
     if (now.getTime() - last >= this.touchEveryMs) {
       this.touched.set(record.id, now.getTime());
-      await this.repository.touch(record.id, now.toISOString());
+      // Last use is a hint for whoever prunes tokens: a busy database must not turn a valid token away.
+      await this.repository.touch(record.id, now.toISOString()).catch(() => undefined);
     }
     return record;
   }

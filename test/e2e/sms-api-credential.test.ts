@@ -171,7 +171,13 @@ test("two 429s from Twilio, then success: preview passes after retrying", async 
   const a = account();
   const s = await stack("sms-credential", { "test:accountSid": a.sid }, { "test:authToken": a.authToken });
   emu.clearRequests();
-  emu.injectFault({ kind: "status", status: 429, code: 20429, times: 2, match: { path: `/2010-04-01/Accounts/${a.sid}.json` } });
+  emu.injectFault({
+    kind: "status",
+    status: 429,
+    code: 20429,
+    times: 2,
+    match: { path: `/2010-04-01/Accounts/${a.sid}.json` },
+  });
   const r = await s.preview();
   expect(r.code).toBe(0);
   const calls = emu.requests.filter((q) => q.path === `/2010-04-01/Accounts/${a.sid}.json`);
@@ -193,7 +199,9 @@ test("Twilio unreachable (connection refused): preview fails within the timeout 
   );
   const r = await s.preview();
   expect(r.code).not.toBe(0);
-  expect(r.output).toMatch(/property accountSid value .* has a problem: could not validate account AC[0-9a-f]{32} with Twilio: could not reach Twilio at http:\/\/127\.0\.0\.1:\d+\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\.json \(connection refused\) after 4 attempt\(s\)/);
+  expect(r.output).toMatch(
+    /property accountSid value .* has a problem: could not validate account AC[0-9a-f]{32} with Twilio: could not reach Twilio at http:\/\/127\.0\.0\.1:\d+\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\.json \(connection refused\) after 4 attempt\(s\)/,
+  );
   expect(r.output).toContain('to "warn"');
   // Four attempts with at most 0.2+0.4+0.8 s of backoff, plus the engine's own start-up.
   expect(r.ms).toBeLessThan(30_000);
@@ -238,7 +246,10 @@ test("verifyConnection sends one sample message on up, none in preview, and its 
     { "test:accountSid": a.sid, "test:inboundNumber": a.number },
     { "test:authToken": a.authToken },
   );
-  await s.setConfig("test:verifyConnection", JSON.stringify({ to: "+14155550199", message: "Hello from Pulumi" }));
+  await s.setConfig(
+    "test:verifyConnection",
+    JSON.stringify({ to: "+14155550199", message: "Hello from Pulumi" }),
+  );
   emu.clearMessages();
   expect((await s.preview()).code).toBe(0);
   expect(emu.messages).toHaveLength(0);

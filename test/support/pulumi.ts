@@ -34,6 +34,10 @@ export interface StackOptions {
   readonly secrets?: Record<string, string>;
   /** Extra environment for every pulumi command. */
   readonly env?: Record<string, string>;
+  /** A program folder of the repo to copy instead of test/e2e/fixtures/<fixture>, e.g. "examples/channels". */
+  readonly source?: string;
+  /** The Pulumi.yaml to write when the program folder has none. */
+  readonly pulumiYaml?: string;
 }
 
 /**
@@ -51,14 +55,27 @@ export class TestStack {
     const bin = await pulumiBinDir();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `smschannels-e2e-${fixture}-`));
     const dir = path.join(root, "program");
-    fs.cpSync(path.join(REPO_ROOT, "test", "e2e", "fixtures", fixture), dir, { recursive: true });
+    const source = options.source
+      ? path.join(REPO_ROOT, options.source)
+      : path.join(REPO_ROOT, "test", "e2e", "fixtures", fixture);
+    fs.cpSync(source, dir, { recursive: true });
+    if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
+      fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        options.pulumiYaml ?? `name: e2e-${fixture}\nruntime: nodejs\n`,
+      );
+    }
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     if (!fs.existsSync(path.join(dir, "package.json"))) {
-      fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: `e2e-${fixture}`, main: "index.js" }));
+      fs.writeFileSync(
+        path.join(dir, "package.json"),
+        JSON.stringify({ name: `e2e-${fixture}`, main: "index.js" }),
+      );
     }
     fs.mkdirSync(path.join(root, "state"));
     const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("SMSCHANNELS_") && !k.startsWith("PULUMI_")) env[k] = v;
+    for (const [k, v] of Object.entries(process.env))
+      if (!k.startsWith("SMSCHANNELS_") && !k.startsWith("PULUMI_")) env[k] = v;
     Object.assign(env, {
       PATH: `${bin}${path.delimiter}${process.env["PATH"] ?? ""}`,
       PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
@@ -96,7 +113,9 @@ export class TestStack {
         output += d.toString();
       });
       child.on("error", reject);
-      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, output, ms: Date.now() - started }));
+      child.on("close", (code) =>
+        resolve({ code: code ?? -1, stdout, stderr, output, ms: Date.now() - started }),
+      );
     });
   }
 
@@ -155,6 +174,12 @@ export class TestStack {
   }
 }
 
+/** Fails with the command's whole output, so a failing scenario says why. */
+export function expectSuccess(r: RunResult): RunResult {
+  if (r.code !== 0) throw new Error(`pulumi exited ${r.code}:\n${r.output}`);
+  return r;
+}
+
 export interface StateResource {
   readonly urn: string;
   readonly type: string;
@@ -166,7 +191,9 @@ export interface StateResource {
 /** The summary line counts of an up/preview ("+ 1 created", "~ 1 updated", "+-1 replaced"). */
 export function summary(output: string): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const m of output.matchAll(/^\s*(?:[+~-]+\s*)?(\d+) (created|updated|replaced|deleted|unchanged|to create|to update|to replace|to delete)\b/gm)) {
+  for (const m of output.matchAll(
+    /^\s*(?:[+~-]+\s*)?(\d+) (created|updated|replaced|deleted|unchanged|to create|to update|to replace|to delete)\b/gm,
+  )) {
     counts[m[2] as string] = Number(m[1]);
   }
   return counts;

@@ -10,7 +10,10 @@ import { parseListen, runCli, type CliIo } from "../../store/server/cli";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-function io(env: NodeJS.ProcessEnv = {}, extra: Partial<CliIo> = {}): CliIo & { out: string[]; err: string[] } {
+function io(
+  env: NodeJS.ProcessEnv = {},
+  extra: Partial<CliIo> = {},
+): CliIo & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
   return { out, err, stdout: (t) => out.push(t), stderr: (t) => err.push(t), env, ...extra };
@@ -27,7 +30,23 @@ describe("store command", () => {
 
   test("token create prints the token alone on stdout; list and revoke manage it", async () => {
     const made = io();
-    expect(await runCli(["token", "create", "--database", db, "--sandbox", "prod", "--scope", "write,runtime", "--description", "ci"], made)).toBe(0);
+    expect(
+      await runCli(
+        [
+          "token",
+          "create",
+          "--database",
+          db,
+          "--sandbox",
+          "prod",
+          "--scope",
+          "write,runtime",
+          "--description",
+          "ci",
+        ],
+        made,
+      ),
+    ).toBe(0);
     const token = made.out.join("").trim();
     expect(token).toMatch(/^smsst_[A-Za-z0-9_-]{43}$/);
     expect(made.err.join("")).toContain("scopes=runtime,write");
@@ -64,7 +83,9 @@ describe("store command", () => {
       expect(r.err.join("")).toMatch(message);
     }
     const bad = io();
-    expect(await runCli(["token", "create", "--database", db, "--sandbox", "Bad!", "--scope", "read"], bad)).toBe(1);
+    expect(
+      await runCli(["token", "create", "--database", db, "--sandbox", "Bad!", "--scope", "read"], bad),
+    ).toBe(1);
     expect(bad.err.join("")).toContain("INVALID_INPUT");
   });
 
@@ -88,13 +109,21 @@ describe("store command", () => {
       { stopSignal: new Promise((r) => (stop = r)), onListening: listening },
     );
     const exit = runCli(["serve", "--database", db, "--listen", "127.0.0.1:0"], served);
-    const res = await request(`${await url}/v1/sandboxes/prod/webhooks`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await request(`${await url}/v1/sandboxes/prod/webhooks`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.statusCode).toBe(200);
     expect(await res.body.json()).toEqual({ items: [] });
     stop("SIGTERM");
     expect(await exit).toBe(0);
-    const lines = served.out.join("").trim().split("\n").map((l) => JSON.parse(l) as { msg: string });
-    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(["serving", "request", "signal received", "stopped"]));
+    const lines = served.out
+      .join("")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(["serving", "request", "signal received", "stopped"]),
+    );
     expect(served.out.join("")).not.toContain(token);
   });
 
@@ -102,11 +131,24 @@ describe("store command", () => {
     const made = io();
     await runCli(["token", "create", "--database", db, "--sandbox", "prod", "--scope", "write"], made);
     const token = made.out.join("").trim();
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "store/server/cli.ts"), "serve", "--database", db, "--listen", "127.0.0.1:0"], {
-      cwd: ROOT,
-      env: { ...process.env, SMSCHANNELS_STORE_KEY: Keyring.generateKeyText() },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(ROOT, "store/server/cli.ts"),
+        "serve",
+        "--database",
+        db,
+        "--listen",
+        "127.0.0.1:0",
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SMSCHANNELS_STORE_KEY: Keyring.generateKeyText() },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     const url = await new Promise<string>((resolve, reject) => {
@@ -120,7 +162,11 @@ describe("store command", () => {
     const body = JSON.stringify({ name: "main", credentialType: "twilio-sms", data: {} });
     const req = http.request(`${url}/v1/sandboxes/prod/api-credentials`, {
       method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+      },
     });
     const status = new Promise<number>((resolve, reject) => {
       req.on("response", (res) => {

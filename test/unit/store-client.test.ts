@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { request } from "undici";
 import { HttpStore, StoreError, type HttpStoreOptions, type RecordInput } from "../../store";
 import { backoffDelay, DEFAULT_BACKOFF, retryAfterMs } from "../../store/client/backoff";
+import { failure } from "../support/store-contract";
 import { startTestService, type TestService } from "../support/store-service";
 
 const actor = { actor: "client-test" };
@@ -32,7 +33,9 @@ const record = {
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 /** A server that answers each request with the next handler, the last one for all after. */
-async function scripted(...handlers: Handler[]): Promise<{ url: string; seen: http.IncomingHttpHeaders[]; paths: string[]; close(): Promise<void> }> {
+async function scripted(
+  ...handlers: Handler[]
+): Promise<{ url: string; seen: http.IncomingHttpHeaders[]; paths: string[]; close(): Promise<void> }> {
   const seen: http.IncomingHttpHeaders[] = [];
   const paths: string[] = [];
   const server = http.createServer((req, res) => {
@@ -49,20 +52,12 @@ async function scripted(...handlers: Handler[]): Promise<{ url: string; seen: ht
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Handler => (_req, res) => {
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+  };
 const reset: Handler = (req) => req.socket.destroy();
-
-async function failure(p: Promise<unknown>): Promise<StoreError> {
-  try {
-    await p;
-  } catch (e) {
-    if (StoreError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a StoreError");
-}
 
 describe("HttpStore retries", () => {
   const token = "smsst_" + randomBytes(32).toString("base64url");
@@ -144,7 +139,13 @@ describe("HttpStore retries", () => {
         if (req.method === "POST") keys.push(String(req.headers["idempotency-key"]));
         const upstream = await request(svc.url + (req.url ?? ""), {
           method: req.method as "POST",
-          headers: { authorization: String(req.headers.authorization), "content-type": "application/json", ...(req.headers["idempotency-key"] ? { "idempotency-key": String(req.headers["idempotency-key"]) } : {}) },
+          headers: {
+            authorization: String(req.headers.authorization),
+            "content-type": "application/json",
+            ...(req.headers["idempotency-key"]
+              ? { "idempotency-key": String(req.headers["idempotency-key"]) }
+              : {}),
+          },
           body: chunks.length ? Buffer.concat(chunks) : null,
         });
         const text = await upstream.body.text();
@@ -157,7 +158,11 @@ describe("HttpStore retries", () => {
       });
     });
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const store = new HttpStore({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, token: writeToken, retry: fast });
+    const store = new HttpStore({
+      url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      token: writeToken,
+      retry: fast,
+    });
     try {
       const created = await store.create(credential("main"), actor);
       expect(keys).toHaveLength(2);
@@ -239,9 +244,22 @@ describe("HttpStore errors", () => {
     expect(await runtime.readSecret("prod", "api-credential", "cred_none", actor)).toBeUndefined();
     await runtime.close();
     expect(await w.findByName("prod", "webhook", "none")).toBeUndefined();
-    const e = await fails(w.create({ sandbox: "prod", kind: "webhook", name: "h", data: {}, refs: [{ kind: "api-credential", id: "cred_none" }] }, actor));
+    const e = await fails(
+      w.create(
+        {
+          sandbox: "prod",
+          kind: "webhook",
+          name: "h",
+          data: {},
+          refs: [{ kind: "api-credential", id: "cred_none" }],
+        },
+        actor,
+      ),
+    );
     expect(e.code).toBe("NOT_FOUND");
-    const fake = await scripted((_req, res) => res.writeHead(404, { "content-type": "text/html" }).end("<h1>nope</h1>"));
+    const fake = await scripted((_req, res) =>
+      res.writeHead(404, { "content-type": "text/html" }).end("<h1>nope</h1>"),
+    );
     const lost = new HttpStore({ url: fake.url, token: writer, retry: fast });
     const e2 = await fails(lost.delete("prod", "webhook", "whk_1", actor));
     expect(e2.code).toBe("UNAVAILABLE");
@@ -254,7 +272,16 @@ describe("HttpStore errors", () => {
     const first = await w.create(credential("dup"), actor);
     const e = await fails(w.create(credential("dup"), actor));
     expect(e).toMatchObject({ code: "ALREADY_EXISTS", details: { id: first.id } });
-    await w.create({ sandbox: "prod", kind: "webhook", name: "uses-dup", data: {}, refs: [{ kind: "api-credential", id: first.id }] }, actor);
+    await w.create(
+      {
+        sandbox: "prod",
+        kind: "webhook",
+        name: "uses-dup",
+        data: {},
+        refs: [{ kind: "api-credential", id: first.id }],
+      },
+      actor,
+    );
     expect((await fails(w.delete("prod", "api-credential", first.id, actor))).code).toBe("IN_USE");
     await w.update("prod", "api-credential", first.id, 1, { data: { n: 1 } }, actor);
     const stale = await fails(w.update("prod", "api-credential", first.id, 1, { data: { n: 2 } }, actor));

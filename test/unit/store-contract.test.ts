@@ -4,7 +4,12 @@
  * it, it is reported as skipped, with the reason in its title.
  */
 import { defineStoreContract } from "../support/store-contract";
-import { postgresHarness, postgresHttpHarness, sqliteHarness, sqliteHttpHarness } from "../support/store-harness";
+import {
+  postgresHarness,
+  postgresHttpHarness,
+  sqliteHarness,
+  sqliteHttpHarness,
+} from "../support/store-harness";
 import { PG_SKIP_REASON, testPostgresUrl } from "../support/postgres";
 
 defineStoreContract("store contract on SQLite", sqliteHarness);

@@ -15,7 +15,9 @@ const credentialBody = (name: string, authToken = secretText()): Record<string, 
 interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Record<string, unknown> & { error?: { code: string; message: string; details?: Record<string, unknown> } };
+  body: Record<string, unknown> & {
+    error?: { code: string; message: string; details?: Record<string, unknown> };
+  };
   text: string;
 }
 
@@ -29,7 +31,9 @@ async function call(
     method,
     headers: {
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...(options.body !== undefined || options.rawBody !== undefined ? { "content-type": "application/json" } : {}),
+      ...(options.body !== undefined || options.rawBody !== undefined
+        ? { "content-type": "application/json" }
+        : {}),
       ...options.headers,
     },
     body: options.rawBody ?? (options.body === undefined ? null : JSON.stringify(options.body)),
@@ -73,12 +77,17 @@ describe("store service over HTTP", () => {
     expect(a.body.error).toMatchObject({ code: "FORBIDDEN", details: { sandbox: "prod", scope: "write" } });
     expect(a.body.error?.message).toContain('sandbox "prod"');
     const admin = await svc.token("*", "write");
-    expect((await call(svc, "POST", creds, { token: admin.token, body: credentialBody("main") })).status).toBe(201);
+    expect(
+      (await call(svc, "POST", creds, { token: admin.token, body: credentialBody("main") })).status,
+    ).toBe(201);
   });
 
   test("answers carry fingerprints; only a runtime token reads a secret, and each read is audited", async () => {
     const authToken = secretText();
-    const created = await call(svc, "POST", creds, { token: writer.token, body: credentialBody("main", authToken) });
+    const created = await call(svc, "POST", creds, {
+      token: writer.token,
+      body: credentialBody("main", authToken),
+    });
     expect(created.status).toBe(201);
     expect(created.headers["location"]).toBe(`${creds}/${created.body["id"] as string}`);
     expect(created.body["secretFingerprint"]).toMatch(/^[0-9a-f]{16}$/);
@@ -111,10 +120,18 @@ describe("store service over HTTP", () => {
     const missing = await call(svc, "PATCH", path, { token: writer.token, body: { data: {} } });
     expect(missing.status).toBe(428);
     expect(missing.body.error?.code).toBe("INVALID_INPUT");
-    const ok = await call(svc, "PATCH", path, { token: writer.token, body: { data: { n: 1 } }, headers: { "if-match": '"1"' } });
+    const ok = await call(svc, "PATCH", path, {
+      token: writer.token,
+      body: { data: { n: 1 } },
+      headers: { "if-match": '"1"' },
+    });
     expect(ok).toMatchObject({ status: 200, body: { version: 2 } });
     expect(ok.headers["etag"]).toBe('"2"');
-    const stale = await call(svc, "PATCH", path, { token: writer.token, body: { data: { n: 2 } }, headers: { "if-match": '"1"' } });
+    const stale = await call(svc, "PATCH", path, {
+      token: writer.token,
+      body: { data: { n: 2 } },
+      headers: { "if-match": '"1"' },
+    });
     expect(stale.status).toBe(412);
     expect(stale.body.error).toMatchObject({ code: "CONFLICT", details: { currentVersion: 2 } });
     expect((await call(svc, "GET", path, { token: writer.token })).headers["etag"]).toBe('"2"');
@@ -122,8 +139,16 @@ describe("store service over HTTP", () => {
 
   test("a create replayed with its Idempotency-Key gets the first answer", async () => {
     const headers = { "idempotency-key": "0b6f8d2c-5c8e-4f57-9b0c-2b1d3f4a5e6f" };
-    const first = await call(svc, "POST", creds, { token: writer.token, body: credentialBody("main"), headers });
-    const again = await call(svc, "POST", creds, { token: writer.token, body: credentialBody("main"), headers });
+    const first = await call(svc, "POST", creds, {
+      token: writer.token,
+      body: credentialBody("main"),
+      headers,
+    });
+    const again = await call(svc, "POST", creds, {
+      token: writer.token,
+      body: credentialBody("main"),
+      headers,
+    });
     expect(first.status).toBe(201);
     // The secret differs (a new random value), so this body is another request: refused.
     expect(again.status).toBe(409);
@@ -135,7 +160,10 @@ describe("store service over HTTP", () => {
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(b.body["id"]).toBe(a.body["id"]);
     expect((await call(svc, "GET", creds, { token: writer.token })).body["items"]).toHaveLength(2);
-    expect((await call(svc, "POST", creds, { token: writer.token, body, headers: { "idempotency-key": "x" } })).status).toBe(400);
+    expect(
+      (await call(svc, "POST", creds, { token: writer.token, body, headers: { "idempotency-key": "x" } }))
+        .status,
+    ).toBe(400);
   });
 
   test("bodies over the size limit get 413, declared or streamed; bad JSON gets 400 without echoing it", async () => {
@@ -146,7 +174,11 @@ describe("store service over HTTP", () => {
     const streamed = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${svc.url}${creds}`, {
         method: "POST",
-        headers: { authorization: `Bearer ${writer.token}`, "content-type": "application/json", "transfer-encoding": "chunked" },
+        headers: {
+          authorization: `Bearer ${writer.token}`,
+          "content-type": "application/json",
+          "transfer-encoding": "chunked",
+        },
       });
       req.on("response", (res) => {
         res.resume();
@@ -169,9 +201,14 @@ describe("store service over HTTP", () => {
     const wrong = await call(svc, "PATCH", creds, { token: writer.token, body: {} });
     expect(wrong.status).toBe(405);
     expect(wrong.headers["allow"]).toBe("GET, POST");
-    const extra = await call(svc, "POST", creds, { token: writer.token, body: { ...credentialBody("x"), sandbox: "dev" } });
+    const extra = await call(svc, "POST", creds, {
+      token: writer.token,
+      body: { ...credentialBody("x"), sandbox: "dev" },
+    });
     expect(extra.status).toBe(400);
-    expect((await call(svc, "GET", "/v1/sandboxes/Bad_Sandbox/webhooks", { token: writer.token })).status).toBe(400);
+    expect(
+      (await call(svc, "GET", "/v1/sandboxes/Bad_Sandbox/webhooks", { token: writer.token })).status,
+    ).toBe(400);
   });
 
   test("the audit route is for tokens of every sandbox (*) only", async () => {
@@ -180,7 +217,9 @@ describe("store service over HTTP", () => {
     const admin = await svc.token("*", "read");
     const a = await call(svc, "GET", "/v1/audit?limit=10", { token: admin.token });
     expect(a.status).toBe(200);
-    expect(a.body["items"]).toEqual([expect.objectContaining({ action: "create", actor: `token:${writer.id}` })]);
+    expect(a.body["items"]).toEqual([
+      expect.objectContaining({ action: "create", actor: `token:${writer.id}` }),
+    ]);
   });
 
   test("log lines are JSON and hold neither tokens nor secrets", async () => {
@@ -190,7 +229,9 @@ describe("store service over HTTP", () => {
     await call(svc, "POST", creds, { token: writer.token, rawBody: `{"secret": "${authToken}"` });
     const lines = svc.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual(
-      expect.arrayContaining([expect.objectContaining({ msg: "request", route: "create", status: 201, tokenId: writer.id })]),
+      expect.arrayContaining([
+        expect.objectContaining({ msg: "request", route: "create", status: 201, tokenId: writer.id }),
+      ]),
     );
     const all = svc.logs.join("");
     expect(all).not.toContain(authToken);
@@ -207,7 +248,10 @@ describe("store service limits and lifecycle", () => {
       for (let i = 0; i < 3; i++) statuses.push(await call(svc, "GET", creds, { token: t.token }));
       expect(statuses.map((a) => a.status)).toEqual([200, 200, 429]);
       expect(statuses[2]?.headers["retry-after"]).toBe("2");
-      expect(statuses[2]?.body.error).toMatchObject({ code: "RATE_LIMITED", details: { retryAfterMs: expect.any(Number) } });
+      expect(statuses[2]?.body.error).toMatchObject({
+        code: "RATE_LIMITED",
+        details: { retryAfterMs: expect.any(Number) },
+      });
       // Another token has its own budget.
       const other = await svc.token("prod", "read");
       expect((await call(svc, "GET", creds, { token: other.token })).status).toBe(200);
@@ -225,7 +269,11 @@ describe("store service limits and lifecycle", () => {
       const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
         req = http.request(`${svc.url}${creds}`, {
           method: "POST",
-          headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          headers: {
+            authorization: `Bearer ${t.token}`,
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+          },
         });
         req.on("response", (res) => {
           let text = "";
@@ -257,13 +305,19 @@ describe("store service limits and lifecycle", () => {
       const t = await svc.token("prod", "write");
       const hold = http.request(`${svc.url}${creds}`, {
         method: "POST",
-        headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json", "content-length": "100" },
+        headers: {
+          authorization: `Bearer ${t.token}`,
+          "content-type": "application/json",
+          "content-length": "100",
+        },
       });
       hold.on("error", () => undefined);
       hold.write("{");
       await new Promise((r) => setTimeout(r, 50));
       const ready = http.request(`${svc.url}/readyz`, { agent: false });
-      const status = new Promise<number>((resolve) => ready.on("response", (res) => resolve(res.statusCode ?? 0)));
+      const status = new Promise<number>((resolve) =>
+        ready.on("response", (res) => resolve(res.statusCode ?? 0)),
+      );
       ready.on("error", () => undefined);
       // The probe's connection is open before shutdown begins, as a balancer's would be.
       await new Promise((r) => ready.once("socket", (s) => s.once("connect", r)));

@@ -34,10 +34,19 @@ describePg(title("two service replicas on one PostgreSQL"), () => {
     const cores = await Promise.all([openPostgresStore(db.url, keyring), openPostgresStore(db.url, keyring)]);
     for (const core of cores) {
       const backend = core.backend as PostgresBackend;
-      const server = new StoreServer({ store: core, tokens: new TokenService(new PostgresTokenRepository(backend)), rateLimit: false });
+      const server = new StoreServer({
+        store: core,
+        tokens: new TokenService(new PostgresTokenRepository(backend)),
+        rateLimit: false,
+      });
       replicas.push({ server, core, url: await server.listen(0) });
     }
-    token = (await new TokenService(new PostgresTokenRepository(cores[0]?.backend as PostgresBackend)).create({ sandbox: "prod", scopes: ["write"] })).token;
+    token = (
+      await new TokenService(new PostgresTokenRepository(cores[0]?.backend as PostgresBackend)).create({
+        sandbox: "prod",
+        scopes: ["write"],
+      })
+    ).token;
   });
   afterAll(async () => {
     for (const r of replicas) {
@@ -50,7 +59,13 @@ describePg(title("two service replicas on one PostgreSQL"), () => {
   test("writers of one record at one version, across replicas: one 200, the others 412, no lost update", async () => {
     const first = replicas[0] as (typeof replicas)[number];
     const created = await new HttpStore({ url: first.url, token }).create(
-      { sandbox: "prod", kind: "api-credential", name: "raced", credentialType: "twilio-sms", data: { n: 0 } },
+      {
+        sandbox: "prod",
+        kind: "api-credential",
+        name: "raced",
+        credentialType: "twilio-sms",
+        data: { n: 0 },
+      },
       actor,
     );
     const path = `/v1/sandboxes/prod/api-credentials/${created.id}`;
@@ -59,7 +74,11 @@ describePg(title("two service replicas on one PostgreSQL"), () => {
         Array.from({ length: 8 }, async (_, i) => {
           const res = await request(`${replicas[i % 2]?.url}${path}`, {
             method: "PATCH",
-            headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "if-match": `"${version}"` },
+            headers: {
+              authorization: `Bearer ${token}`,
+              "content-type": "application/json",
+              "if-match": `"${version}"`,
+            },
             body: JSON.stringify({ data: { n: version, writer: i } }),
           });
           await res.body.dump();
@@ -71,13 +90,21 @@ describePg(title("two service replicas on one PostgreSQL"), () => {
     }
     const final = await first.core.get("prod", "api-credential", created.id);
     expect(final).toMatchObject({ version: 11, data: { n: 10 } });
-    expect((await first.core.auditLog(1000)).filter((e) => e.recordId === created.id && e.action === "update")).toHaveLength(10);
+    expect(
+      (await first.core.auditLog(1000)).filter((e) => e.recordId === created.id && e.action === "update"),
+    ).toHaveLength(10);
   });
 
   test("read-modify-write counters through both replicas lose no increment", async () => {
     const stores = replicas.map((r) => new HttpStore({ url: r.url, token }));
     const created = await stores[0]?.create(
-      { sandbox: "prod", kind: "api-credential", name: "counter", credentialType: "twilio-sms", data: { count: 0 } },
+      {
+        sandbox: "prod",
+        kind: "api-credential",
+        name: "counter",
+        credentialType: "twilio-sms",
+        data: { count: 0 },
+      },
       actor,
     );
     const id = created?.id as string;
@@ -85,10 +112,17 @@ describePg(title("two service replicas on one PostgreSQL"), () => {
     await Promise.all(
       Array.from({ length: 8 }, async (_, client) => {
         const store = stores[client % 2] as HttpStore;
-        for (let done = 0; done < 10; ) {
+        for (let done = 0; done < 10;) {
           const current = await store.get("prod", "api-credential", id);
           try {
-            await store.update("prod", "api-credential", id, current?.version ?? 0, { data: { count: (current?.data["count"] as number) + 1 } }, actor);
+            await store.update(
+              "prod",
+              "api-credential",
+              id,
+              current?.version ?? 0,
+              { data: { count: (current?.data["count"] as number) + 1 } },
+              actor,
+            );
             done++;
           } catch (e) {
             if (!StoreError.is(e, "CONFLICT")) throw e;
@@ -117,7 +151,9 @@ describePg(title("PostgreSQL backend: migrations and failures"), () => {
     const db = await createTestDatabase(pgUrl as string);
     try {
       const backends = await Promise.all(Array.from({ length: 4 }, () => PostgresBackend.open(db.url)));
-      const { rows } = await (backends[0] as PostgresBackend).query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
+      const { rows } = await (backends[0] as PostgresBackend).query<{ version: number }>(
+        "SELECT version FROM schema_migrations ORDER BY version",
+      );
       expect(rows.map((r) => r.version)).toEqual([1, 2]);
       await Promise.all(backends.map((b) => b.close()));
     } finally {
@@ -130,19 +166,46 @@ describePg(title("PostgreSQL backend: migrations and failures"), () => {
     try {
       const key = new Keyring([randomBytes(32)]);
       const store = await openPostgresStore(db.url, key);
-      await store.create({ sandbox: "prod", kind: "api-credential", name: "c", credentialType: "twilio-sms", data: {}, secret: { t: "x" } }, actor);
-      await (store.backend as PostgresBackend).query("INSERT INTO schema_migrations VALUES (99, 'future', now())");
+      await store.create(
+        {
+          sandbox: "prod",
+          kind: "api-credential",
+          name: "c",
+          credentialType: "twilio-sms",
+          data: {},
+          secret: { t: "x" },
+        },
+        actor,
+      );
+      await (store.backend as PostgresBackend).query(
+        "INSERT INTO schema_migrations VALUES (99, 'future', now())",
+      );
       await store.close();
-      await expect(PostgresBackend.open(db.url)).rejects.toMatchObject({ code: "UNAVAILABLE", message: expect.stringContaining("newer") });
+      await expect(PostgresBackend.open(db.url)).rejects.toMatchObject({
+        code: "UNAVAILABLE",
+        message: expect.stringContaining("newer"),
+      });
     } finally {
       await db.drop();
     }
     const db2 = await createTestDatabase(pgUrl as string);
     try {
       const store = await openPostgresStore(db2.url, new Keyring([randomBytes(32)]));
-      await store.create({ sandbox: "prod", kind: "api-credential", name: "c", credentialType: "twilio-sms", data: {}, secret: { t: "x" } }, actor);
+      await store.create(
+        {
+          sandbox: "prod",
+          kind: "api-credential",
+          name: "c",
+          credentialType: "twilio-sms",
+          data: {},
+          secret: { t: "x" },
+        },
+        actor,
+      );
       await store.close();
-      await expect(openPostgresStore(db2.url, new Keyring([randomBytes(32)]))).rejects.toMatchObject({ code: "KEY_MISSING" });
+      await expect(openPostgresStore(db2.url, new Keyring([randomBytes(32)]))).rejects.toMatchObject({
+        code: "KEY_MISSING",
+      });
     } finally {
       await db2.drop();
     }
@@ -160,5 +223,36 @@ describePg(title("PostgreSQL backend: migrations and failures"), () => {
     expect(e).toMatchObject({ code: "UNAVAILABLE" });
     expect((e as Error).message).toContain("127.0.0.1:1");
     expect((e as Error).message).not.toContain(password);
+  });
+});
+
+describePg(title("PostgreSQL backend: reads"), () => {
+  test("a read of several statements is re-run in one snapshot; one of a single statement needs no transaction", async () => {
+    const db = await createTestDatabase(pgUrl as string);
+    const store = await openPostgresStore(db.url, new Keyring([randomBytes(32)]));
+    try {
+      const a = await store.create(
+        { sandbox: "prod", kind: "api-credential", name: "a", credentialType: "twilio-sms", data: {} },
+        actor,
+      );
+      const b = await store.create(
+        { sandbox: "prod", kind: "api-credential", name: "b", credentialType: "twilio-sms", data: {} },
+        actor,
+      );
+      const backend = store.backend as PostgresBackend;
+      let runs = 0;
+      const both = await backend.read(async (tx) => {
+        runs++;
+        return [await tx.getRecord(a.id), await tx.getRecord(b.id)];
+      });
+      expect(both.map((r) => r?.name)).toEqual(["a", "b"]);
+      expect(runs).toBe(2);
+      runs = 0;
+      expect((await backend.read(async (tx) => (runs++, tx.getRecord(a.id))))?.name).toBe("a");
+      expect(runs).toBe(1);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
   });
 });

@@ -556,22 +556,19 @@ describe("optimistic concurrency", () => {
   // See the report: a second connection in the same process blocks the event loop in SQLite's busy
   // handler while the first transaction awaits, then fails with a raw SqliteError (SQLITE_BUSY)
   // instead of a StoreError. Remove `.failing` once fixed.
-  it(
-    "two instances in one process racing at once: the loser gets a StoreError (CONFLICT), not SQLITE_BUSY",
-    async () => {
-      const file = path.join(freshDir(), "store.db");
-      const keyring = Keyring.parse(Keyring.generateKeyText());
-      const a = core(file, keyring, 300);
-      const b = core(file, keyring, 300);
-      const rec = await a.create(credential("race2", { authToken: randomSecret() }), ACTOR);
-      const results = await Promise.allSettled([
-        a.update("prod", "api-credential", rec.id, 1, { data: { by: "a" } }, { actor: "a" }),
-        b.update("prod", "api-credential", rec.id, 1, { data: { by: "b" } }, { actor: "b" }),
-      ]);
-      const lost = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-      expect(StoreError.is(lost?.reason, "CONFLICT")).toBe(true);
-    },
-  );
+  it("two instances in one process racing at once: the loser gets a StoreError (CONFLICT), not SQLITE_BUSY", async () => {
+    const file = path.join(freshDir(), "store.db");
+    const keyring = Keyring.parse(Keyring.generateKeyText());
+    const a = core(file, keyring, 300);
+    const b = core(file, keyring, 300);
+    const rec = await a.create(credential("race2", { authToken: randomSecret() }), ACTOR);
+    const results = await Promise.allSettled([
+      a.update("prod", "api-credential", rec.id, 1, { data: { by: "a" } }, { actor: "a" }),
+      b.update("prod", "api-credential", rec.id, 1, { data: { by: "b" } }, { actor: "b" }),
+    ]);
+    const lost = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(StoreError.is(lost?.reason, "CONFLICT")).toBe(true);
+  });
 
   it("two child processes racing from the same version: exactly one wins, the other gets CONFLICT", async () => {
     const file = path.join(freshDir(), "store.db");

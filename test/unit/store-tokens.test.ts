@@ -65,9 +65,19 @@ function tokenCases(title: string, open: () => Promise<Repo>): void {
     afterEach(() => r.close());
 
     test("a token is shown once and kept only as its SHA-256", async () => {
-      const { token, record } = await service.create({ sandbox: "prod", scopes: ["write", "read"], description: "ci" });
+      const { token, record } = await service.create({
+        sandbox: "prod",
+        scopes: ["write", "read"],
+        description: "ci",
+      });
       expect(token).toMatch(/^smsst_[A-Za-z0-9_-]{43}$/);
-      expect(record).toEqual({ id: expect.stringMatching(/^tok_/), sandbox: "prod", scopes: ["read", "write"], description: "ci", createdAt: "2025-03-01T10:00:00.000Z" });
+      expect(record).toEqual({
+        id: expect.stringMatching(/^tok_/),
+        sandbox: "prod",
+        scopes: ["read", "write"],
+        description: "ci",
+        createdAt: "2025-03-01T10:00:00.000Z",
+      });
       const raw = await r.raw();
       expect(raw).not.toContain(token);
       expect(raw).toContain(hashToken(token));
@@ -77,7 +87,9 @@ function tokenCases(title: string, open: () => Promise<Repo>): void {
 
     test("unknown, malformed and revoked tokens authenticate as nobody", async () => {
       const { token, record } = await service.create({ sandbox: "*", scopes: ["read"] });
-      expect(await service.authenticate(token.slice(0, -1) + (token.endsWith("A") ? "B" : "A"))).toBeUndefined();
+      expect(
+        await service.authenticate(token.slice(0, -1) + (token.endsWith("A") ? "B" : "A")),
+      ).toBeUndefined();
       expect(await service.authenticate("Bearer " + token)).toBeUndefined();
       expect(await service.authenticate("")).toBeUndefined();
       clock += 1000;
@@ -96,13 +108,20 @@ function tokenCases(title: string, open: () => Promise<Repo>): void {
       expect((await service.list())[0]?.lastUsedAt).toBe("2025-03-01T10:00:00.000Z");
       clock += 31_000;
       await service.authenticate(token);
-      expect((await service.list()).find((t) => t.id === record.id)?.lastUsedAt).toBe("2025-03-01T10:01:01.000Z");
+      expect((await service.list()).find((t) => t.id === record.id)?.lastUsedAt).toBe(
+        "2025-03-01T10:01:01.000Z",
+      );
     });
 
     test("sandbox and scopes are checked when a token is made", async () => {
-      await expect(service.create({ sandbox: "Prod!", scopes: ["read"] })).rejects.toMatchObject({ code: "INVALID_INPUT", field: "sandbox" });
+      await expect(service.create({ sandbox: "Prod!", scopes: ["read"] })).rejects.toMatchObject({
+        code: "INVALID_INPUT",
+        field: "sandbox",
+      });
       await expect(service.create({ sandbox: "prod", scopes: [] })).rejects.toBeInstanceOf(StoreError);
-      await expect(service.create({ sandbox: "prod", scopes: ["admin" as "read"] })).rejects.toMatchObject({ field: "scope" });
+      await expect(service.create({ sandbox: "prod", scopes: ["admin" as "read"] })).rejects.toMatchObject({
+        field: "scope",
+      });
     });
   });
 }
@@ -113,7 +132,12 @@ if (pgUrl) tokenCases("tokens on PostgreSQL", postgresRepo(pgUrl));
 else describe.skip(`tokens on PostgreSQL (${PG_SKIP_REASON})`, () => tokenCases("cases", postgresRepo("")));
 
 describe("token scopes", () => {
-  const token = (sandbox: string, ...scopes: TokenRecord["scopes"]): TokenRecord => ({ id: "tok_1", sandbox, scopes, createdAt: "" });
+  const token = (sandbox: string, ...scopes: TokenRecord["scopes"]): TokenRecord => ({
+    id: "tok_1",
+    sandbox,
+    scopes,
+    createdAt: "",
+  });
   test.each([
     ["read", "prod", "read", true],
     ["read", "prod", "write", false],
@@ -124,9 +148,12 @@ describe("token scopes", () => {
     ["runtime", "prod", "write", false],
     ["runtime", "prod", "runtime", true],
     ["write", "dev", "read", false],
-  ] as const)("a %s token of sandbox prod, asked for sandbox %s and scope %s: %s", (scope, sandbox, needed, allowed) => {
-    expect(tokenAllows(token("prod", scope), sandbox, needed)).toBe(allowed);
-  });
+  ] as const)(
+    "a %s token of sandbox prod, asked for sandbox %s and scope %s: %s",
+    (scope, sandbox, needed, allowed) => {
+      expect(tokenAllows(token("prod", scope), sandbox, needed)).toBe(allowed);
+    },
+  );
   test("a token for * works in every sandbox; a revoked one nowhere", () => {
     expect(tokenAllows(token("*", "write"), "anything", "write")).toBe(true);
     expect(tokenAllows({ ...token("*", "write"), revokedAt: "x" }, "prod", "read")).toBe(false);

@@ -523,29 +523,26 @@ describe("TwilioHttpClient network failures", () => {
   // AbortSignal.timeout) come from another realm, so `errorCode`'s `e instanceof Error` is false and
   // the cause reads "unknown error": a refused POST is then not retried. See the report (http.ts
   // `errorCode`: duck-type instead of instanceof). Remove `.failing` once fixed.
-  it(
-    "names the cause whatever realm the error comes from (refused, timed out) and retries a refused POST",
-    async () => {
-      const port = await closedPort();
-      const { c } = recordingClient(`http://127.0.0.1:${port}`, { maxAttempts: 2 });
-      const get = (await c
-        .request({ method: "GET", uri: accountsUri(".json") })
-        .catch((e: unknown) => e)) as TwilioUnreachableError;
-      expect(get.message).toContain("connection refused");
-      const post = (await c
-        .request({ method: "POST", uri: accountsUri(".json"), data: { A: 1 } })
-        .catch((e: unknown) => e)) as TwilioUnreachableError;
-      expect(post.attempts).toBe(2);
-      const s = await serve(() => {
-        /* never answers */
-      });
-      const slow = recordingClient(s.base, { timeoutMs: 150, maxAttempts: 1 }).c;
-      const timedOut = (await slow
-        .request({ method: "GET", uri: accountsUri(".json") })
-        .catch((e: unknown) => e)) as TwilioUnreachableError;
-      expect(timedOut.message).toContain("timed out");
-    },
-  );
+  it("names the cause whatever realm the error comes from (refused, timed out) and retries a refused POST", async () => {
+    const port = await closedPort();
+    const { c } = recordingClient(`http://127.0.0.1:${port}`, { maxAttempts: 2 });
+    const get = (await c
+      .request({ method: "GET", uri: accountsUri(".json") })
+      .catch((e: unknown) => e)) as TwilioUnreachableError;
+    expect(get.message).toContain("connection refused");
+    const post = (await c
+      .request({ method: "POST", uri: accountsUri(".json"), data: { A: 1 } })
+      .catch((e: unknown) => e)) as TwilioUnreachableError;
+    expect(post.attempts).toBe(2);
+    const s = await serve(() => {
+      /* never answers */
+    });
+    const slow = recordingClient(s.base, { timeoutMs: 150, maxAttempts: 1 }).c;
+    const timedOut = (await slow
+      .request({ method: "GET", uri: accountsUri(".json") })
+      .catch((e: unknown) => e)) as TwilioUnreachableError;
+    expect(timedOut.message).toContain("timed out");
+  });
 });
 
 describe("classifyTwilioError", () => {
