@@ -11,6 +11,7 @@ let binDirPromise: Promise<string> | undefined;
 
 /** The folder with `pulumi` and `pulumi-language-nodejs`, installing them on first use (cached). */
 export function pulumiBinDir(): Promise<string> {
+  (require(path.join(REPO_ROOT, "scripts", "link-self.js")) as { linkSelf(): void }).linkSelf();
   binDirPromise ??= execFileP("bash", [path.join(REPO_ROOT, "scripts", "ensure-pulumi.sh")], {
     maxBuffer: 64 * 1024 * 1024,
     timeout: 30 * 60 * 1000,
