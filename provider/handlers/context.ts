@@ -1,7 +1,8 @@
 import os from "node:os";
 import type { CredentialStore } from "../../store/types";
 import { openEmbeddedStore } from "../../store/embedded";
-import { resolveSettings, type ConfigSource, type ProviderSettings } from "../config";
+import { HttpStore } from "../../store/client/http-store";
+import { ConfigError, resolveSettings, type ConfigSource, type ProviderSettings } from "../config";
 import { CustomVendorClient } from "../rcs/transport";
 import { TwilioHttpClient } from "../twilio/http";
 import { TwilioValidator } from "../twilio/validate";
@@ -51,11 +52,13 @@ export class ProviderContext {
   private async openStore(): Promise<CredentialStore> {
     const s = this.settings;
     if (s.storeUrl) {
-      // The shared store service client; loaded only when configured.
-      const { HttpStore } = require("../../store/client") as {
-        HttpStore: new (options: { url: string; token?: string }) => CredentialStore;
-      };
-      return new HttpStore({ url: s.storeUrl, ...(s.storeToken ? { token: s.storeToken } : {}) });
+      if (!s.storeToken) {
+        throw new ConfigError(
+          "storeToken",
+          "the store service at smschannels:storeUrl needs a bearer token: pulumi config set --secret smschannels:storeToken <token>",
+        );
+      }
+      return new HttpStore({ url: s.storeUrl, token: s.storeToken });
     }
     return openEmbeddedStore({ path: s.storePath, ...(s.storeKey ? { key: s.storeKey } : {}), warn });
   }

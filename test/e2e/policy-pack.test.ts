@@ -23,7 +23,9 @@ async function preview(scenario: string, ...flags: string[]) {
 test("an RCS channel on a Twilio SMS credential fails with the mandatory violation", async () => {
   const { result } = await preview("rcs-on-sms");
   expect(result.code).not.toBe(0);
-  expect(result.output).toMatch(/sms-channels-policies@v0\.1\.0 \[mandatory\].*rcs-requires-custom-credential/);
+  expect(result.output).toMatch(
+    /sms-channels-policies@v0\.1\.0 \[mandatory\].*rcs-requires-custom-credential/,
+  );
   expect(result.output).toContain('ChannelConfiguration "promo-rcs" has channel "rcs"');
   expect(result.output).toContain("Use a CustomRcsCredential");
 });
@@ -45,7 +47,9 @@ test("the advisory shows as a warning and does not fail; a config that makes it 
   fs.writeFileSync(configFile, JSON.stringify({ "marketing-channel-has-opt-out": "mandatory" }));
   const strict = await stack.preview("--policy-pack", PACK, "--policy-pack-config", configFile);
   expect(strict.code).not.toBe(0);
-  expect(strict.output).toMatch(/sms-channels-policies@v0\.1\.0 \[mandatory\].*marketing-channel-has-opt-out/);
+  expect(strict.output).toMatch(
+    /sms-channels-policies@v0\.1\.0 \[mandatory\].*marketing-channel-has-opt-out/,
+  );
 
   // The CI example's config makes it mandatory and asks for more keywords.
   const ci = await stack.preview(
@@ -61,6 +65,8 @@ test("the advisory shows as a warning and does not fail; a config that makes it 
 test("a raw id string of a Twilio SMS credential on an RCS channel is still caught", async () => {
   const { result } = await preview("rcs-on-sms-raw-id");
   expect(result.code).not.toBe(0);
-  expect(result.output).toMatch(/sms-channels-policies@v0\.1\.0 \[mandatory\].*rcs-requires-custom-credential/);
+  expect(result.output).toMatch(
+    /sms-channels-policies@v0\.1\.0 \[mandatory\].*rcs-requires-custom-credential/,
+  );
   expect(result.output).toContain('uses the Twilio SMS credential SmsApiCredential "twilio-sms"');
 });
