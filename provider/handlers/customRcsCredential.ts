@@ -97,6 +97,15 @@ const DATA_FIELDS = [
   "payloadTemplate",
   "messagingServiceSid",
 ] as const;
+/** Stored facts that are not inputs: what the auth is (never its secret), the header names, the check's time. */
+const COMPUTED_FIELDS = [
+  "authType",
+  "authUsername",
+  "authHeaderName",
+  "authTokenUrl",
+  "headerNames",
+  "validatedAt",
+] as const;
 
 export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
   type: TYPE,
@@ -156,29 +165,11 @@ export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
     };
   },
 
-  outputs: (_v, record) => ({
-    vendor: "custom",
-    ...pick(record.data, [
-      "authType",
-      "authUsername",
-      "authHeaderName",
-      "authTokenUrl",
-      "headerNames",
-      "validatedAt",
-    ]),
-  }),
+  outputs: (_v, record) => ({ vendor: "custom", ...pick(record.data, COMPUTED_FIELDS) }),
 
   readProps: (record) => ({
     vendor: "custom",
     credentialType: "custom-rcs",
-    ...fields(record.data, [
-      ...DATA_FIELDS,
-      "authType",
-      "authUsername",
-      "authHeaderName",
-      "authTokenUrl",
-      "headerNames",
-      "validatedAt",
-    ]),
+    ...fields(record.data, [...DATA_FIELDS, ...COMPUTED_FIELDS]),
   }),
 });

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { commonInputs, messagingServiceSid, e164, secretString, validationMode } from "./common";
+import { commonInputs, messagingServiceSid, secretString, validationMode, verifyConnection } from "./common";
+import { templateProblems } from "../rcs/template";
 import { isLoopbackHost } from "./urls";
-
-const PLACEHOLDERS = ["{{fromNumber}}", "{{toNumber}}", "{{message}}"] as const;
 
 /** https anywhere; http only on loopback hosts (a local emulator or relay). */
 export const providerUrl = z.string({ error: "must be a string" }).superRefine((s, ctx) => {
@@ -75,19 +74,9 @@ export const customAuth = z.discriminatedUnion(
 );
 export type CustomAuth = z.infer<typeof customAuth>;
 
-/** Checks that the template is JSON text and references each placeholder inside its strings. */
+/** JSON text that references each placeholder inside its strings (the renderer's own rules). */
 export const payloadTemplate = z.string({ error: "must be a string" }).superRefine((s, ctx) => {
-  try {
-    JSON.parse(s);
-  } catch (e) {
-    ctx.addIssue({
-      code: "custom",
-      message: `must be JSON text with the placeholders inside strings, e.g. {"to":"{{toNumber}}","from":"{{fromNumber}}","body":"{{message}}"} (${(e as Error).message})`,
-    });
-    return;
-  }
-  const missing = PLACEHOLDERS.filter((p) => !s.includes(p));
-  if (missing.length > 0) ctx.addIssue({ code: "custom", message: `must reference ${missing.join(", ")}` });
+  for (const message of templateProblems(s)) ctx.addIssue({ code: "custom", message });
 });
 
 const FORBIDDEN_HEADERS = new Set([
@@ -126,13 +115,8 @@ export const customRcsCredentialInputs = z
       .optional(),
     payloadTemplate,
     messagingServiceSid: messagingServiceSid.optional(),
-    verifyConnection: z
-      .object({
-        to: e164,
-        message: z
-          .string({ error: "must be a string" })
-          .min(1, "must not be empty")
-          .max(1600, "must be at most 1600 characters"),
+    verifyConnection: verifyConnection
+      .extend({
         /** The `{{fromNumber}}` of the sample message. */
         from: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
       })
