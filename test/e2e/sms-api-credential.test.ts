@@ -1,7 +1,7 @@
 import net from "node:net";
 import { openEmbeddedStore } from "../../store/embedded";
 import { TwilioEmulator } from "../twilio-emulator";
-import { summary, TestStack } from "../support/pulumi";
+import { expectSuccess, summary, TestStack } from "../support/pulumi";
 
 /**
  * SmsApiCredential driven through the real Pulumi CLI on a temporary file backend, against the
@@ -261,4 +261,62 @@ test("verifyConnection sends one sample message on up, none in preview, and its 
   // An unchanged verifyConnection sends nothing more.
   expect((await s.up()).code).toBe(0);
   expect(emu.messages).toHaveLength(1);
+});
+
+test("a record changed by someone else since is a conflict, not an overwrite; refresh then up converges", async () => {
+  const a = account();
+  const s = await stack(
+    "sms-credential",
+    { "test:accountSid": a.sid, "test:inboundNumber": a.number },
+    { "test:authToken": a.authToken },
+  );
+  expectSuccess(await s.up());
+  const id = String((await s.outputs())["credentialId"]);
+  // Another team changes the record through the store.
+  const store = await openEmbeddedStore({ path: s.storePath });
+  try {
+    const rec = await store.get("prod", "api-credential", id);
+    await store.update(
+      "prod",
+      "api-credential",
+      id,
+      rec!.version,
+      { data: { ...rec!.data, inboundNumber: "+14155550777" } },
+      { actor: "other-team" },
+    );
+  } finally {
+    await store.close();
+  }
+  await s.setConfig("test:messagingServiceSid", a.serviceSid);
+  const conflict = await s.up();
+  expect(conflict.code).not.toBe(0);
+  expect(conflict.output).toMatch(
+    /was changed by someone else since \(version 1 expected, 2 found\); run `pulumi refresh`/,
+  );
+  expect(conflict.output).toContain("[CONFLICT]");
+  // The other team's change is still there: nothing was overwritten.
+  const check = await openEmbeddedStore({ path: s.storePath });
+  try {
+    expect((await check.get("prod", "api-credential", id))?.data["inboundNumber"]).toBe("+14155550777");
+  } finally {
+    await check.close();
+  }
+  expectSuccess(await s.refresh());
+  const up = expectSuccess(await s.up());
+  expect(summary(up.output)["updated"]).toBe(1);
+});
+
+test('validation "warn": a wrong token is a warning, and preview goes on', async () => {
+  const a = account();
+  const wrongToken = "e".repeat(32);
+  const s = await stack(
+    "sms-credential",
+    { "test:accountSid": a.sid, "smschannels:validation": "warn" },
+    { "test:authToken": wrongToken },
+  );
+  const r = expectSuccess(await s.preview());
+  expect(r.output).toMatch(
+    /warning: smschannels: twilio-main: authToken: Twilio rejected the credentials .* \(validation is "warn": going on\)/,
+  );
+  expect(r.output).not.toContain(wrongToken);
 });
