@@ -3,7 +3,7 @@ import type { CheckFailure } from "../schema/check";
 import { resolveKeywords } from "../schema/keywords";
 import { smsWebhookInputs, type SmsWebhookInputs } from "../schema/smsWebhook";
 import { serviceUrl, setServiceUrl, type ServiceUrlField } from "../twilio/services";
-import { fields, InputError, pick, type Inputs } from "./common";
+import { anyUnknown, fields, InputError, pick, type Inputs } from "./common";
 import { context } from "./context";
 import { credentialTypeOf, missingCredential, storedCredential, twilioAuthOfStored } from "./credentials";
 import { recordHandlers } from "./record";
@@ -110,12 +110,13 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
     "attachToMessagingService",
     "validation",
   ],
-  checkNeeds: ["sandbox", "apiCredentialId", "apiCredentialType", "payloadMapping"],
+  // The base URL is a setting, known in every preview; the credential lookup waits for a known id.
+  checkNeeds: ["sandbox"],
 
   async checkKnown(v) {
     const failures: CheckFailure[] = [];
     if (!context().settings.webhookBaseUrl) failures.push(NO_BASE_URL);
-    if (!v.apiCredentialType) {
+    if (!v.apiCredentialType && !anyUnknown(v, ["apiCredentialId", "payloadMapping"])) {
       const type = await credentialTypeOf(TYPE, v.sandbox, v.apiCredentialId, undefined);
       if (!type) failures.push(missingCredential(v.sandbox, v.apiCredentialId));
       else if (type === "twilio-sms" && v.payloadMapping) {
