@@ -1,4 +1,4 @@
-import type { RecordRef } from "../../store/types";
+import type { RecordRef, StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
 import { channelConfigurationInputs, type ChannelConfigurationInputs } from "../schema/channelConfiguration";
 import { senderKind } from "../schema/senders";
@@ -26,9 +26,7 @@ const DATA_FIELDS = [
  * checked with the stored credential at create and update (never in preview, when the record may
  * not exist yet).
  */
-async function checkSender(v: ChannelConfigurationInputs): Promise<CheckFailure[]> {
-  const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
-  if (!credential) return [missingCredential(v.sandbox, v.apiCredentialId)];
+async function checkSender(v: ChannelConfigurationInputs, credential: StoredRecord): Promise<CheckFailure[]> {
   // An rcs channel on a twilio-sms credential is the store's to refuse, inside its write transaction.
   const mode = validationMode(v.validation);
   if (
@@ -93,13 +91,14 @@ export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
   },
 
   async prepare(v) {
-    const failures = await checkSender(v);
+    const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
+    if (!credential) throw new InputError(TYPE, [missingCredential(v.sandbox, v.apiCredentialId)]);
+    const failures = await checkSender(v, credential);
     if (failures.length > 0) throw new InputError(TYPE, failures);
     const refs: RecordRef[] = [
       { kind: "api-credential", id: v.apiCredentialId },
       ...(v.webhookIds ?? []).map((id): RecordRef => ({ kind: "webhook", id })),
     ];
-    const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
     return {
       data: {
         ...pick(v, DATA_FIELDS),
