@@ -77,13 +77,20 @@ export function parseInputs<S extends z.ZodType>(
   const hasUnknowns = containsUnknown(inputs);
   const result = schema.safeParse(inputs);
   if (result.success) return { value: result.data, failures: [], hasUnknowns };
-  // Rules spanning several fields cannot be decided while any of those fields is unknown.
+  // Rules spanning several fields cannot be decided while any of those fields is unknown. A custom
+  // issue is such a rule unless its own field fails by itself (a single-field refine: sender format).
   const guardUnknown = crossFieldUnknownGuard.some((f) => isUnknown(inputs[f]));
+  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape ?? innerShape(schema);
+  const failsAlone = (path: readonly PropertyKey[]): boolean => {
+    const key = path[0];
+    const field = typeof key === "string" ? shape?.[key] : undefined;
+    return field !== undefined && !field.safeParse(inputs[key as string]).success;
+  };
   const failures: CheckFailure[] = [];
   const seen = new Set<string>();
   for (const issue of result.error.issues) {
     if (underUnknown(inputs, issue.path)) continue;
-    if (issue.code === "custom" && guardUnknown) continue;
+    if (issue.code === "custom" && guardUnknown && !failsAlone(issue.path)) continue;
     const property = formatPath(issue.path) || "(inputs)";
     const reason =
       issue.code === "unrecognized_keys"
@@ -97,7 +104,6 @@ export function parseInputs<S extends z.ZodType>(
   if (failures.length > 0) return { value: undefined, failures, hasUnknowns };
   // Only unknown values failed: give back the inputs with the schema's top-level defaults applied.
   const withDefaults: Record<string, unknown> = { ...inputs };
-  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape ?? innerShape(schema);
   for (const [key, field] of Object.entries(shape ?? {})) {
     if (withDefaults[key] === undefined) {
       const d = field.safeParse(undefined);

@@ -38,7 +38,7 @@ export const customAuth = z.discriminatedUnion(
     z
       .object({
         type: z.literal("basic"),
-        username: z.string().min(1, "must not be empty"),
+        username: z.string({ error: "must be a string" }).min(1, "must not be empty"),
         password: secretString,
       })
       .strict(),
@@ -47,7 +47,7 @@ export const customAuth = z.discriminatedUnion(
       .object({
         type: z.literal("apiKey"),
         name: z
-          .string()
+          .string({ error: "must be a string" })
           .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "must be an HTTP header name, e.g. X-Api-Key"),
         token: secretString,
       })

@@ -101,12 +101,15 @@ export function keywordConflicts(
       owner.set(key, where);
     }
   };
+  // The defaults first, what the user wrote after: a clash is then reported on the user's own
+  // keyword, naming the (default) category it collides with.
   const categories = ["optIn", "optOut", "doubleOptIn", "help"] as const;
-  for (const c of categories) {
-    const list = r[c]?.keywords ?? [];
-    const given = k?.[c] !== undefined;
-    list.forEach((w, i) => visit(w, given ? c : `${c} (default)`, ["keywords", c, "keywords", i]));
+  const given = (c: (typeof categories)[number]) => k?.[c] !== undefined;
+  for (const c of categories.filter((x) => !given(x))) {
+    r[c]?.keywords.forEach((w, i) => visit(w, `${c} (default)`, ["keywords", c, "keywords", i]));
   }
+  for (const c of categories.filter(given))
+    r[c]?.keywords.forEach((w, i) => visit(w, c, ["keywords", c, "keywords", i]));
   r.custom.forEach((c, i) => visit(c.keyword, "custom", ["keywords", "custom", i, "keyword"]));
   return problems;
 }

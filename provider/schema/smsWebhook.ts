@@ -44,7 +44,11 @@ export const smsWebhookInputs = z
     ...apiCredentialRef,
     senderNumber: senderNumber.optional(),
     keywords: keywordsSchema.optional(),
-    defaultReply: z.string({ error: "must be a string" }).min(1, "must not be empty").max(1600).optional(),
+    defaultReply: z
+      .string({ error: "must be a string" })
+      .min(1, "must not be empty")
+      .max(1600, "must be at most 1600 characters")
+      .optional(),
     payloadMapping: z.record(z.string(), jsonPath).optional(),
     attachToMessagingService: z.boolean({ error: "must be true or false" }).optional(),
     validation: validationMode.optional(),

@@ -440,7 +440,6 @@ describe("parseInputs(smsApiCredentialInputs)", () => {
 
     // `Parsed.value` documents "defaults applied; unknown values left in place", but when an issue
     // about an unknown value is dropped the raw inputs come back without defaults (no sandbox).
-    // See the report: fix in provider/schema/check.ts. Remove `.failing` once fixed.
     it("keeps defaults (sandbox prod) in the value when an unknown input made zod fail", () => {
       const r = parse(tokenInputs({ accountSid: UNKNOWN }));
       expect(r.failures).toEqual([]);

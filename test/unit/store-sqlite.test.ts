@@ -208,7 +208,6 @@ describe("migrations", () => {
   });
 
   // See the report: the SqliteBackend constructor leaves the connection open when `migrate` throws.
-  // Remove `.failing` once fixed.
   it("closes the database file when it refuses to open", async () => {
     const file = path.join(freshDir(), "store.db");
     await new SqliteBackend(file, {
@@ -555,7 +554,6 @@ describe("optimistic concurrency", () => {
 
   // See the report: a second connection in the same process blocks the event loop in SQLite's busy
   // handler while the first transaction awaits, then fails with a raw SqliteError (SQLITE_BUSY)
-  // instead of a StoreError. Remove `.failing` once fixed.
   it("two instances in one process racing at once: the loser gets a StoreError (CONFLICT), not SQLITE_BUSY", async () => {
     const file = path.join(freshDir(), "store.db");
     const keyring = Keyring.parse(Keyring.generateKeyText());
@@ -790,7 +788,6 @@ describe("transactions", () => {
   });
 
   // See the report: duplicate references reach SQLite and fail as a raw SQLITE_CONSTRAINT error.
-  // Remove `.failing` once fixed.
   it("refuses duplicate references as INVALID_INPUT", async () => {
     const s = await embedded(path.join(freshDir(), "store.db"));
     const cred = await s.create(credential("c", undefined), ACTOR);

@@ -522,7 +522,6 @@ describe("TwilioHttpClient network failures", () => {
   // Under jest, Node's own errors (ECONNREFUSED from `net`, the TimeoutError DOMException of
   // AbortSignal.timeout) come from another realm, so `errorCode`'s `e instanceof Error` is false and
   // the cause reads "unknown error": a refused POST is then not retried. See the report (http.ts
-  // `errorCode`: duck-type instead of instanceof). Remove `.failing` once fixed.
   it("names the cause whatever realm the error comes from (refused, timed out) and retries a refused POST", async () => {
     const port = await closedPort();
     const { c } = recordingClient(`http://127.0.0.1:${port}`, { maxAttempts: 2 });

@@ -1,0 +1,429 @@
+/**
+ * The contract's diff (provider/handlers/record.ts) through the resource handlers: `sandbox`
+ * replaces, a secret is compared through its fingerprint, every other input updates in place,
+ * defaults and key order do not count as changes, unknown values do. `diff` is pure: no store, no
+ * Twilio, no provider context.
+ */
+import { randomBytes } from "node:crypto";
+import { channelConfiguration } from "../../provider/handlers/channelConfiguration";
+import type { Inputs } from "../../provider/handlers/common";
+import { customRcsCredential } from "../../provider/handlers/customRcsCredential";
+import { smsApiCredential } from "../../provider/handlers/smsApiCredential";
+import { smsWebhook } from "../../provider/handlers/smsWebhook";
+import { UNKNOWN } from "../../provider/schema/check";
+import { fingerprintSecret } from "../../store/crypto";
+
+const hex = (bytes: number): string => randomBytes(bytes).toString("hex");
+const secret = (): string => hex(16);
+const recordId = (): string => `rec_${hex(8)}`;
+
+const NO_CHANGE = { changes: false, deleteBeforeReplace: false };
+const UPDATE = { changes: true, deleteBeforeReplace: false };
+const REPLACE = { changes: true, replaces: ["sandbox"], deleteBeforeReplace: false };
+
+/** What the serialized provider adds to every input set: never compared. */
+const PROVIDER = { __provider: "exports.handler = require('pulumi-sms-channels/handlers')" };
+
+const savedEnv: Record<string, string | undefined> = {};
+beforeAll(() => {
+  // diff must not depend on settings; clear them anyway so nothing of the host leaks in.
+  for (const k of Object.keys(process.env)) {
+    if (k.startsWith("SMSCHANNELS_")) {
+      savedEnv[k] = process.env[k];
+      delete process.env[k];
+    }
+  }
+});
+afterAll(() => {
+  for (const [k, v] of Object.entries(savedEnv)) if (v !== undefined) process.env[k] = v;
+});
+
+/** Outputs as create wrote them: the plain inputs plus the fields only outputs have. */
+function outputsOf(inputs: Inputs, extra: Inputs = {}): Inputs {
+  const { __provider: _p, ...rest } = inputs;
+  return { sandbox: "prod", ...rest, recordId: recordId(), recordVersion: 3, ...extra };
+}
+
+describe("diff: SmsApiCredential", () => {
+  const accountSid = `AC${hex(16)}`;
+  const serviceSid = `MG${hex(16)}`;
+
+  function setup(extra: Inputs = {}) {
+    const authToken = secret();
+    const news: Inputs = {
+      ...PROVIDER,
+      name: "primary",
+      accountSid,
+      authToken,
+      messagingServiceSid: serviceSid,
+      verifyConnection: { to: "+14155550100", message: "hello" },
+      ...extra,
+    };
+    const { authToken: _t, ...plain } = news;
+    const olds = outputsOf(plain, {
+      vendor: "twilio",
+      credentialType: "twilio-sms",
+      accountFriendlyName: "Acme",
+      accountType: "Full",
+      validatedAt: "2024-01-01T00:00:00.000Z",
+      secretFingerprint: fingerprintSecret({ authToken }),
+    });
+    return { authToken, news, olds };
+  }
+
+  const diff = (olds: Inputs, news: Inputs) => smsApiCredential.diff("rec_1", olds, news);
+
+  it("the same inputs (sandbox omitted, its default in the outputs) are no change", async () => {
+    const { news, olds } = setup();
+    expect(olds["sandbox"]).toBe("prod");
+    expect(news).not.toHaveProperty("sandbox");
+    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+  });
+
+  it("the same secret, given again, is no change", async () => {
+    const { authToken, news, olds } = setup();
+    await expect(diff(olds, { ...news, authToken })).resolves.toEqual(NO_CHANGE);
+  });
+
+  it("a new secret is a change through the fingerprint, in place", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, authToken: secret() })).resolves.toEqual(UPDATE);
+  });
+
+  it("an unknown secret is a change", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, authToken: UNKNOWN })).resolves.toEqual(UPDATE);
+  });
+
+  it("a state without a fingerprint sees the secret as a change", async () => {
+    const { news, olds } = setup();
+    delete olds["secretFingerprint"];
+    await expect(diff(olds, news)).resolves.toEqual(UPDATE);
+  });
+
+  it("an API key secret is fingerprinted the same way", async () => {
+    const apiKeySid = `SK${hex(16)}`;
+    const apiKeySecret = secret();
+    const news: Inputs = { name: "k", accountSid, apiKeySid, apiKeySecret };
+    const olds = outputsOf(
+      { name: "k", accountSid, apiKeySid },
+      { secretFingerprint: fingerprintSecret({ apiKeySecret }) },
+    );
+    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, { ...news, apiKeySecret: secret() })).resolves.toEqual(UPDATE);
+  });
+
+  it("a sandbox change replaces, and only sandbox is named", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, sandbox: "dev" })).resolves.toEqual(REPLACE);
+  });
+
+  it("a sandbox change with a new secret still replaces on sandbox only", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, sandbox: "dev", authToken: secret() })).resolves.toEqual(REPLACE);
+  });
+
+  it("an unknown sandbox may replace", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, sandbox: UNKNOWN })).resolves.toEqual(REPLACE);
+  });
+
+  it.each([
+    ["name", "secondary"],
+    ["messagingServiceSid", `MG${hex(16)}`],
+    ["inboundNumber", "+14155550199"],
+    ["validation", "off"],
+    ["verifyConnection", { to: "+14155550100", message: "hello again" }],
+  ])("a new %s updates in place", async (field, value) => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, [field]: value })).resolves.toEqual(UPDATE);
+  });
+
+  it("a removed optional input is a change", async () => {
+    const { news, olds } = setup();
+    delete news["messagingServiceSid"];
+    await expect(diff(olds, news)).resolves.toEqual(UPDATE);
+  });
+
+  it("an unknown non-secret input is a change", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, messagingServiceSid: UNKNOWN })).resolves.toEqual(UPDATE);
+    await expect(
+      diff(olds, { ...news, verifyConnection: { to: UNKNOWN, message: "hello" } }),
+    ).resolves.toEqual(UPDATE);
+  });
+
+  it("key order inside verifyConnection is no change", async () => {
+    const { news, olds } = setup();
+    olds["verifyConnection"] = { message: "hello", to: "+14155550100" };
+    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+  });
+
+  it("outputs-only fields (vendor, validatedAt, recordVersion) are not compared", async () => {
+    const { news, olds } = setup();
+    await expect(
+      diff({ ...olds, vendor: "other", validatedAt: "2030-01-01T00:00:00.000Z", recordVersion: 99 }, news),
+    ).resolves.toEqual(NO_CHANGE);
+  });
+});
+
+describe("diff: SmsWebhook", () => {
+  const keywords = {
+    optOut: { keywords: ["Halt", "Stop"], reply: "Bye", fuzzy: true },
+    custom: [{ keyword: "Promo", reply: "10% off" }],
+  };
+
+  function setup(extra: Inputs = {}) {
+    const news: Inputs = {
+      ...PROVIDER,
+      name: "inbound",
+      type: "inbound",
+      apiCredentialId: recordId(),
+      apiCredentialType: "custom-rcs",
+      keywords,
+      payloadMapping: { inboundMessage: "message.text", profileNumber: "from" },
+      attachToMessagingService: false,
+      ...extra,
+    };
+    const { apiCredentialType: _t, ...plain } = news;
+    const olds = outputsOf(plain, {
+      apiCredentialType: "custom-rcs",
+      webhookUrl: "https://hooks.example.com/v1/sandboxes/prod/webhooks/x",
+    });
+    return { news, olds };
+  }
+
+  const diff = (olds: Inputs, news: Inputs) => smsWebhook.diff("rec_1", olds, news);
+
+  it("the same inputs are no change", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+  });
+
+  it("key order in nested objects (keywords, payloadMapping) is no change", async () => {
+    const { news, olds } = setup();
+    olds["keywords"] = {
+      custom: [{ reply: "10% off", keyword: "Promo" }],
+      optOut: { fuzzy: true, reply: "Bye", keywords: ["Halt", "Stop"] },
+    };
+    olds["payloadMapping"] = { profileNumber: "from", inboundMessage: "message.text" };
+    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+  });
+
+  it("the order of a keyword list is a change", async () => {
+    const { news, olds } = setup();
+    const reordered = { ...keywords, optOut: { ...keywords.optOut, keywords: ["Stop", "Halt"] } };
+    await expect(diff(olds, { ...news, keywords: reordered })).resolves.toEqual(UPDATE);
+  });
+
+  it("a new reply deep in keywords is a change", async () => {
+    const { news, olds } = setup();
+    const changed = { ...keywords, custom: [{ keyword: "Promo", reply: "20% off" }] };
+    await expect(diff(olds, { ...news, keywords: changed })).resolves.toEqual(UPDATE);
+  });
+
+  it("an unknown value deep in keywords is a change", async () => {
+    const { news, olds } = setup();
+    const unknown = { ...keywords, custom: [{ keyword: "Promo", reply: UNKNOWN }] };
+    await expect(diff(olds, { ...news, keywords: unknown })).resolves.toEqual(UPDATE);
+  });
+
+  it.each([
+    ["attachToMessagingService", true],
+    ["senderNumber", "12345"],
+    ["defaultReply", "Thanks"],
+    ["apiCredentialId", "rec_other"],
+  ])("a new %s updates in place", async (field, value) => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, [field]: value })).resolves.toEqual(UPDATE);
+  });
+
+  it("a new type (inbound to feedback) updates in place", async () => {
+    const { news, olds } = setup();
+    const feedback: Inputs = { ...news, type: "feedback", payloadMapping: { status: "delivery.status" } };
+    delete feedback["keywords"];
+    await expect(diff(olds, feedback)).resolves.toEqual(UPDATE);
+  });
+
+  it("a sandbox change replaces", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, sandbox: "staging" })).resolves.toEqual(REPLACE);
+  });
+
+  it("an unknown apiCredentialId is a change", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, apiCredentialId: UNKNOWN })).resolves.toEqual(UPDATE);
+  });
+});
+
+describe("diff: ChannelConfiguration", () => {
+  function setup(extra: Inputs = {}) {
+    const news: Inputs = {
+      ...PROVIDER,
+      name: "marketing-sms",
+      channel: "sms",
+      messageType: "marketing",
+      apiCredentialId: recordId(),
+      apiCredentialType: "twilio-sms",
+      senderNumber: "+14155550100",
+      webhookIds: [recordId(), recordId()],
+      ...extra,
+    };
+    const { apiCredentialType: _t, ...plain } = news;
+    // As create wrote them: the schema's default of executionField included.
+    const olds = outputsOf(
+      { executionField: "mobilePhone.number", ...plain },
+      { apiCredentialType: "twilio-sms", status: "active" },
+    );
+    return { news, olds };
+  }
+
+  const diff = (olds: Inputs, news: Inputs) => channelConfiguration.diff("rec_1", olds, news);
+
+  it("an omitted executionField against the default in the outputs is no change", async () => {
+    const { news, olds } = setup();
+    expect(news).not.toHaveProperty("executionField");
+    expect(olds["executionField"]).toBe("mobilePhone.number");
+    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+  });
+
+  it("the default given explicitly is no change either", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, executionField: "mobilePhone.number" })).resolves.toEqual(NO_CHANGE);
+  });
+
+  it("an omitted executionField against another value in the outputs is a change", async () => {
+    const { news, olds } = setup();
+    olds["executionField"] = "contact.phone";
+    await expect(diff(olds, news)).resolves.toEqual(UPDATE);
+  });
+
+  it("keeps the defaults while an input outside the compared fields is unknown", async () => {
+    // apiCredentialType is not compared; its unknown value makes zod fail, yet the defaults apply.
+    const { news, olds } = setup({ apiCredentialType: UNKNOWN });
+    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+  });
+
+  it.each([
+    ["executionField", "contact.phone"],
+    ["channel", "mms"],
+    ["messageType", "transactional"],
+    ["senderNumber", "ACME"],
+    ["subdomain", "promo"],
+    ["description", "Spring sale"],
+    ["name", "marketing-sms-2"],
+  ])("a new %s updates in place", async (field, value) => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, [field]: value })).resolves.toEqual(UPDATE);
+  });
+
+  it("the order of webhookIds is a change", async () => {
+    const { news, olds } = setup();
+    const ids = news["webhookIds"] as string[];
+    await expect(diff(olds, { ...news, webhookIds: [...ids].reverse() })).resolves.toEqual(UPDATE);
+  });
+
+  it("an unknown non-secret input is a change", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, apiCredentialId: UNKNOWN })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, webhookIds: [UNKNOWN] })).resolves.toEqual(UPDATE);
+  });
+
+  it("a sandbox change replaces", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, sandbox: "dev" })).resolves.toEqual(REPLACE);
+  });
+
+  it("an explicit sandbox prod against the default is no change", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, sandbox: "prod" })).resolves.toEqual(NO_CHANGE);
+  });
+});
+
+describe("diff: CustomRcsCredential", () => {
+  const TEMPLATE = '{"to":"{{toNumber}}","from":"{{fromNumber}}","body":"{{message}}"}';
+
+  function setup() {
+    const auth = { type: "basic", username: "acme", password: secret() };
+    const headers = { "X-Tenant": "acme", "X-Signature": secret() };
+    const news: Inputs = {
+      ...PROVIDER,
+      name: "vendor",
+      providerName: "Acme RCS",
+      providerUrl: "https://rcs.example.com/v1/messages",
+      auth,
+      headers,
+      payloadTemplate: TEMPLATE,
+    };
+    const { auth: _a, headers: _h, ...plain } = news;
+    const olds = outputsOf(plain, {
+      vendor: "custom",
+      credentialType: "custom-rcs",
+      authType: "basic",
+      headerNames: ["X-Signature", "X-Tenant"],
+      secretFingerprint: fingerprintSecret({ auth, headers }),
+    });
+    return { auth, headers, news, olds };
+  }
+
+  const diff = (olds: Inputs, news: Inputs) => customRcsCredential.diff("rec_1", olds, news);
+
+  it("the same auth and headers are no change", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+  });
+
+  it("key order inside auth and headers is no change", async () => {
+    const { auth, headers, news, olds } = setup();
+    const reordered = {
+      ...news,
+      auth: { password: auth.password, username: auth.username, type: auth.type },
+      headers: { "X-Signature": headers["X-Signature"], "X-Tenant": headers["X-Tenant"] },
+    };
+    await expect(diff(olds, reordered)).resolves.toEqual(NO_CHANGE);
+  });
+
+  it("a new password is a change", async () => {
+    const { auth, news, olds } = setup();
+    await expect(diff(olds, { ...news, auth: { ...auth, password: secret() } })).resolves.toEqual(UPDATE);
+  });
+
+  it("a new header value (a secret) is a change", async () => {
+    const { headers, news, olds } = setup();
+    await expect(diff(olds, { ...news, headers: { ...headers, "X-Signature": secret() } })).resolves.toEqual(
+      UPDATE,
+    );
+  });
+
+  it("removing the headers is a change", async () => {
+    const { news, olds } = setup();
+    delete news["headers"];
+    await expect(diff(olds, news)).resolves.toEqual(UPDATE);
+  });
+
+  it("an unknown auth, or an unknown value inside it, is a change", async () => {
+    const { auth, news, olds } = setup();
+    await expect(diff(olds, { ...news, auth: UNKNOWN })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, auth: { ...auth, password: UNKNOWN } })).resolves.toEqual(UPDATE);
+  });
+
+  it.each([
+    ["payloadTemplate", '{"to":"{{toNumber}}","from":"{{fromNumber}}","text":"{{message}}"}'],
+    ["providerUrl", "https://rcs.example.com/v2/messages"],
+    ["providerName", "Acme"],
+    ["verifyConnection", { to: "+14155550100", message: "hi" }],
+  ])("a new %s updates in place", async (field, value) => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, [field]: value })).resolves.toEqual(UPDATE);
+  });
+
+  it("an unknown payloadTemplate is a change", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, payloadTemplate: UNKNOWN })).resolves.toEqual(UPDATE);
+  });
+
+  it("a sandbox change replaces", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, sandbox: "dev" })).resolves.toEqual(REPLACE);
+  });
+});
