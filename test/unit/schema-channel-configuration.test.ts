@@ -335,22 +335,16 @@ describe("parseInputs(channelConfigurationInputs)", () => {
 
     // The cross-field guard drops every `custom` issue while channel or apiCredentialType is unknown,
     // the refines of senderNumber and subdomain included: a known bad value passes preview and fails
-    it.each(["channel", "apiCredentialType"])(
-      "an unknown %s does not hide a reserved subdomain",
-      (field) => {
-        const r = parse(inputs({ channel: "rcs", [field]: UNKNOWN, subdomain: "cdn" }));
-        expect(r.failures).toEqual([
-          { property: "subdomain", reason: "is reserved (cdn and data cannot be used)" },
-        ]);
-      },
-    );
+    it.each(["channel", "apiCredentialType"])("an unknown %s does not hide a reserved subdomain", (field) => {
+      const r = parse(inputs({ channel: "rcs", [field]: UNKNOWN, subdomain: "cdn" }));
+      expect(r.failures).toEqual([
+        { property: "subdomain", reason: "is reserved (cdn and data cannot be used)" },
+      ]);
+    });
 
-    it.each(["channel", "apiCredentialType"])(
-      "an unknown %s does not hide a bad senderNumber",
-      (field) => {
-        const r = parse(inputs({ [field]: UNKNOWN, senderNumber: "not a sender!" }));
-        expect(r.failures).toEqual([{ property: "senderNumber", reason: SENDER_FORMAT_REASON }]);
-      },
-    );
+    it.each(["channel", "apiCredentialType"])("an unknown %s does not hide a bad senderNumber", (field) => {
+      const r = parse(inputs({ [field]: UNKNOWN, senderNumber: "not a sender!" }));
+      expect(r.failures).toEqual([{ property: "senderNumber", reason: SENDER_FORMAT_REASON }]);
+    });
   });
 });
