@@ -53,13 +53,36 @@ async function attachTarget(v: { sandbox: string; apiCredentialId: string }) {
   return { client, serviceSid };
 }
 
+/**
+ * The URL to put back on delete. When the service points at another webhook of ours (this one
+ * replaces it: a new sandbox), that webhook's own earlier URL: the replaced one is deleted next and
+ * will not restore anything, since the service no longer points at it.
+ */
+async function originalUrl(current: string | null, serviceSid: string): Promise<string> {
+  const base = context().settings.webhookBaseUrl;
+  const m =
+    base && current?.startsWith(`${base}/v1/sandboxes/`)
+      ? /\/v1\/sandboxes\/([^/]+)\/webhooks\/([^/?#]+)$/.exec(current)
+      : null;
+  if (!m) return current ?? "";
+  const store = await context().store();
+  const other = await store
+    .get(decodeURIComponent(m[1]!), "webhook", decodeURIComponent(m[2]!))
+    .catch(() => undefined);
+  return other?.data["attachedServiceSid"] === serviceSid &&
+    typeof other.data["previousServiceUrl"] === "string"
+    ? other.data["previousServiceUrl"]
+    : (current ?? "");
+}
+
 async function attach(v: SmsWebhookInputs, record: StoredRecord): Promise<Inputs> {
   const { client, serviceSid } = await attachTarget(v);
   const field = fieldFor(v.type);
   const url = webhookUrl(v.sandbox, record.id);
-  const previous = await serviceUrl(client, serviceSid, field);
-  if (previous === url)
+  const current = await serviceUrl(client, serviceSid, field);
+  if (current === url)
     return { attachedServiceSid: serviceSid, previousServiceUrl: record.data["previousServiceUrl"] ?? "" };
+  const previous = await originalUrl(current, serviceSid);
   // Keep the earlier value in the record first, so delete can put it back even after a crash here.
   const ctx = context();
   const store = await ctx.store();
@@ -68,13 +91,13 @@ async function attach(v: SmsWebhookInputs, record: StoredRecord): Promise<Inputs
     "webhook",
     record.id,
     record.version,
-    { data: { ...record.data, attachedServiceSid: serviceSid, previousServiceUrl: previous ?? "" } },
+    { data: { ...record.data, attachedServiceSid: serviceSid, previousServiceUrl: previous } },
     { actor: ctx.actor },
   );
   await setServiceUrl(client, serviceSid, field, url);
   return {
     attachedServiceSid: serviceSid,
-    previousServiceUrl: previous ?? "",
+    previousServiceUrl: previous,
     recordVersion: updated.version,
   };
 }

@@ -334,3 +334,24 @@ describe("verifyConnection of a custom credential", () => {
     expect(state).not.toContain(token);
   });
 });
+
+test("an attached webhook replaced into another sandbox still puts the service's original URL back on destroy", async () => {
+  const a = seedAccount();
+  const s = await stack("attached-webhook", {
+    config: { "test:accountSid": a.sid, "test:messagingServiceSid": a.smsService },
+    secrets: { "test:authToken": a.authToken },
+  });
+  expectSuccess(await s.up());
+  const first = String((await s.outputs())["webhookUrl"]);
+  expect(emu.getService(a.smsService)?.inboundRequestUrl).toBe(first);
+
+  await s.setConfig("test:sandbox", "staging");
+  const replaced = expectSuccess(await s.up());
+  expect(summary(replaced.output)["replaced"]).toBe(2);
+  const second = String((await s.outputs())["webhookUrl"]);
+  expect(second).toContain("/v1/sandboxes/staging/webhooks/");
+  expect(emu.getService(a.smsService)?.inboundRequestUrl).toBe(second);
+
+  expectSuccess(await s.destroy());
+  expect(emu.getService(a.smsService)?.inboundRequestUrl).toBe("https://before.example.com/in");
+});
