@@ -3,7 +3,8 @@
  * rcs/twilio-sms rule, sender formats, subdomain, executionField's default, webhooks.
  */
 import { randomBytes } from "node:crypto";
-import { parseInputs, UNKNOWN, type CheckFailure } from "../../provider/schema/check";
+import { parseInputs, UNKNOWN } from "../../provider/schema/check";
+import { byProperty, schemaExpectations } from "../support/schema";
 import { channelConfigurationInputs } from "../../provider/schema/channelConfiguration";
 import { SENDER_FORMAT_REASON } from "../../provider/schema/senders";
 
@@ -16,6 +17,8 @@ function parse(raw: Record<string, unknown>) {
   return parseInputs(channelConfigurationInputs, raw, GUARD);
 }
 
+const { expectOnlyFailureAt, expectValid } = schemaExpectations(parse);
+
 function inputs(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     name: "marketing-sms",
@@ -25,28 +28,6 @@ function inputs(extra: Record<string, unknown> = {}): Record<string, unknown> {
     senderNumber: "+14155550100",
     ...extra,
   };
-}
-
-function byProperty(failures: readonly CheckFailure[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const f of failures) (out[f.property] ??= []).push(f.reason);
-  return out;
-}
-
-function expectOnlyFailureAt(raw: Record<string, unknown>, property: string, reason: RegExp | string): void {
-  const r = parse(raw);
-  expect(r.value).toBeUndefined();
-  expect(r.failures).toHaveLength(1);
-  expect(r.failures[0]!.property).toBe(property);
-  if (typeof reason === "string") expect(r.failures[0]!.reason).toBe(reason);
-  else expect(r.failures[0]!.reason).toMatch(reason);
-}
-
-function expectValid(raw: Record<string, unknown>) {
-  const r = parse(raw);
-  expect(r.failures).toEqual([]);
-  expect(r.value).toBeDefined();
-  return r.value!;
 }
 
 const NAME_REASON = "must start with a letter and hold only letters, digits, '_', '.' and '-'";

@@ -3,7 +3,8 @@
  * URL, every `auth` variant, headers, the payload template and the unknown values of preview.
  */
 import { randomBytes } from "node:crypto";
-import { parseInputs, UNKNOWN, type CheckFailure } from "../../provider/schema/check";
+import { parseInputs, UNKNOWN } from "../../provider/schema/check";
+import { byProperty, schemaExpectations } from "../support/schema";
 import { customRcsCredentialInputs } from "../../provider/schema/customRcsCredential";
 
 const hex = (bytes: number): string => randomBytes(bytes).toString("hex");
@@ -29,6 +30,8 @@ function parse(raw: Record<string, unknown>) {
   return parseInputs(customRcsCredentialInputs, raw);
 }
 
+const { expectOnlyFailureAt, expectValid } = schemaExpectations(parse);
+
 function inputs(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     name: "vendor",
@@ -38,28 +41,6 @@ function inputs(extra: Record<string, unknown> = {}): Record<string, unknown> {
     payloadTemplate: TEMPLATE,
     ...extra,
   };
-}
-
-function byProperty(failures: readonly CheckFailure[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const f of failures) (out[f.property] ??= []).push(f.reason);
-  return out;
-}
-
-function expectOnlyFailureAt(raw: Record<string, unknown>, property: string, reason: RegExp | string): void {
-  const r = parse(raw);
-  expect(r.value).toBeUndefined();
-  expect(r.failures).toHaveLength(1);
-  expect(r.failures[0]!.property).toBe(property);
-  if (typeof reason === "string") expect(r.failures[0]!.reason).toBe(reason);
-  else expect(r.failures[0]!.reason).toMatch(reason);
-}
-
-function expectValid(raw: Record<string, unknown>) {
-  const r = parse(raw);
-  expect(r.failures).toEqual([]);
-  expect(r.value).toBeDefined();
-  return r.value!;
 }
 
 describe("parseInputs(customRcsCredentialInputs)", () => {

@@ -3,7 +3,8 @@
  * provider/schema/keywords.ts: formats, defaults, and uniqueness across categories.
  */
 import { randomBytes } from "node:crypto";
-import { parseInputs, UNKNOWN, type CheckFailure } from "../../provider/schema/check";
+import { parseInputs, UNKNOWN } from "../../provider/schema/check";
+import { byProperty, schemaExpectations } from "../support/schema";
 import { DEFAULT_KEYWORDS, keywordConflicts, resolveKeywords } from "../../provider/schema/keywords";
 import { SENDER_FORMAT_REASON } from "../../provider/schema/senders";
 import { smsWebhookInputs } from "../../provider/schema/smsWebhook";
@@ -17,30 +18,10 @@ function parse(raw: Record<string, unknown>) {
   return parseInputs(smsWebhookInputs, raw, GUARD);
 }
 
+const { expectOnlyFailureAt, expectValid } = schemaExpectations(parse);
+
 function inputs(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: "inbound-main", type: "inbound", apiCredentialId: credentialId(), ...extra };
-}
-
-function byProperty(failures: readonly CheckFailure[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const f of failures) (out[f.property] ??= []).push(f.reason);
-  return out;
-}
-
-function expectOnlyFailureAt(raw: Record<string, unknown>, property: string, reason: RegExp | string): void {
-  const r = parse(raw);
-  expect(r.value).toBeUndefined();
-  expect(r.failures).toHaveLength(1);
-  expect(r.failures[0]!.property).toBe(property);
-  if (typeof reason === "string") expect(r.failures[0]!.reason).toBe(reason);
-  else expect(r.failures[0]!.reason).toMatch(reason);
-}
-
-function expectValid(raw: Record<string, unknown>) {
-  const r = parse(raw);
-  expect(r.failures).toEqual([]);
-  expect(r.value).toBeDefined();
-  return r.value!;
 }
 
 const UNIQUE = "keywords are case-insensitive and unique across categories";
