@@ -15,7 +15,7 @@ import { DEFAULT_RATE_LIMIT, StoreServer } from "./server";
 
 export const USAGE = `Usage:
   pulumi-sms-channels-store serve  --database <postgres://...|./store.db> [--listen 127.0.0.1:8787]
-                                   [--max-body-bytes 65536] [--rate-limit 20] [--rate-burst 40]
+                                   [--max-body-bytes 65536] [--rate-limit 100] [--rate-burst 200]
                                    [--shutdown-timeout 10]
   pulumi-sms-channels-store token create --database <db> --sandbox <name|*> --scope <read|write|runtime>...
                                    [--description <text>] [--json]

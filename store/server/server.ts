@@ -25,7 +25,9 @@ export interface StoreServerOptions {
   readonly requestTimeoutMs?: number;
 }
 
-export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 20, burst: 40 };
+// A pipeline deploying a few hundred resources makes a few requests for each: room for that, while a
+// runaway client still gets 429s.
+export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 100, burst: 200 };
 
 /**
  * The store service: the `/v1` JSON API over one CoreStore, on plain node:http (see README.md for
