@@ -14,6 +14,8 @@ import { createSecureContext, rootCertificates } from "node:tls";
 import type { Socket } from "node:net";
 import { Agent, buildConnector, request, type Dispatcher } from "undici";
 import type { CustomAuth } from "../schema/customRcsCredential";
+import { backoffDelay } from "../../store/client/backoff";
+import { networkErrorCode } from "../net";
 
 export type CustomVendorErrorCode =
   /** No HTTP answer: connection refused or dropped, DNS, timeout, or the server's certificate is not trusted. */
@@ -401,10 +403,10 @@ export class CustomVendorClient {
       } catch (e) {
         throw new CustomVendorError(
           "auth-failed",
-          `the mutual-TLS certificate and key for ${where} cannot be used together (${codeOf(e)})`,
+          `the mutual-TLS certificate and key for ${where} cannot be used together (${networkErrorCode(e)})`,
           where,
           undefined,
-          codeOf(e),
+          networkErrorCode(e),
         );
       }
     }
@@ -428,7 +430,7 @@ export class CustomVendorClient {
             errors.delete(id);
             s.once("error", (e: unknown) => {
               if (errors.size >= 256) errors.delete(errors.keys().next().value ?? "");
-              errors.set(id, codeOf(e));
+              errors.set(id, networkErrorCode(e));
             });
             callback(null, socket);
           } else {
@@ -452,7 +454,7 @@ export class CustomVendorClient {
     clientCertRefused: boolean;
     serverCertUntrusted: boolean;
   } {
-    let code = codeOf(e);
+    let code = networkErrorCode(e);
     if (code === "UND_ERR_SOCKET") {
       const info = (e as { socket?: { localPort?: unknown; remotePort?: unknown } }).socket;
       const seen = info
@@ -473,9 +475,14 @@ export class CustomVendorClient {
   }
 
   private async pause(attempt: number): Promise<void> {
-    const cap = this.options.maxDelayMs ?? 2_000;
-    const ceiling = Math.min(cap, (this.options.baseDelayMs ?? 200) * 2 ** (attempt - 1));
-    const ms = Math.floor((this.options.random ?? Math.random)() * ceiling);
+    const ms = backoffDelay(
+      attempt,
+      {
+        baseDelayMs: this.options.baseDelayMs ?? 200,
+        maxDelayMs: this.options.maxDelayMs ?? 2_000,
+      },
+      this.options.random,
+    );
     await (this.options.sleep ?? ((t: number) => new Promise<void>((resolve) => setTimeout(resolve, t))))(ms);
   }
 }
@@ -537,18 +544,6 @@ function messageSidOf(body: string): string | undefined {
     // Not JSON: no SID.
   }
   return undefined;
-}
-
-/** Duck-typed: errors from node's own modules may come from another realm (jest, vm). */
-function codeOf(e: unknown): string {
-  if (typeof e !== "object" || e === null) return "unknown error";
-  const x = e as { name?: unknown; code?: unknown; cause?: { code?: unknown } };
-  if (x.name === "TimeoutError" || x.name === "AbortError") return "timed out";
-  const code =
-    typeof x.code === "string" ? x.code : typeof x.cause?.code === "string" ? x.cause.code : undefined;
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return "timed out";
-  if (code) return code;
-  return typeof x.name === "string" ? x.name : "unknown error";
 }
 
 function describeCode(code: string, timeoutMs: number): string {

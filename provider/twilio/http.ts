@@ -1,4 +1,6 @@
 import { Agent, request, type Dispatcher } from "undici";
+import { backoffDelay } from "../../store/client/backoff";
+import { networkErrorCode } from "../net";
 
 /** What the `twilio` package hands its `httpClient` (a subset of its RequestClient.RequestOptions). */
 export interface TwilioRequestOptions {
@@ -149,7 +151,7 @@ export class TwilioHttpClient {
         };
         mayRetry = RETRYABLE_STATUS.has(res.statusCode) && (method === "GET" || res.statusCode === 429);
       } catch (e) {
-        failure = errorCode(e);
+        failure = networkErrorCode(e);
         mayRetry = method === "GET" || NOT_SENT_CODES.has(failure);
       }
       if (!mayRetry || attempt >= maxAttempts) {
@@ -166,8 +168,11 @@ export class TwilioHttpClient {
     const retryAfter = res?.headers["retry-after"];
     const seconds = typeof retryAfter === "string" ? Number(retryAfter) : NaN;
     if (Number.isFinite(seconds) && seconds >= 0) return Math.min(cap, seconds * 1000);
-    const ceiling = Math.min(cap, (this.options.baseDelayMs ?? 200) * 2 ** (attempt - 1));
-    return Math.floor((this.options.random ?? Math.random)() * ceiling);
+    return backoffDelay(
+      attempt,
+      { baseDelayMs: this.options.baseDelayMs ?? 200, maxDelayMs: cap },
+      this.options.random,
+    );
   }
 
   async close(): Promise<void> {
@@ -177,15 +182,4 @@ export class TwilioHttpClient {
 
 function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Duck-typed: errors from node's own modules may come from another realm (jest, vm), not `instanceof Error`. */
-function errorCode(e: unknown): string {
-  if (typeof e !== "object" || e === null) return "unknown error";
-  const x = e as { name?: unknown; code?: unknown; cause?: { code?: unknown } };
-  if (x.name === "TimeoutError" || x.name === "AbortError") return "timed out";
-  const code =
-    typeof x.code === "string" ? x.code : typeof x.cause?.code === "string" ? x.cause.code : undefined;
-  if (code) return code;
-  return typeof x.name === "string" ? x.name : "unknown error";
 }

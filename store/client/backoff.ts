@@ -16,7 +16,7 @@ export const DEFAULT_BACKOFF: BackoffOptions = { maxAttempts: 4, baseDelayMs: 10
 /** The wait before try `attempt + 1`, after `attempt` tries failed (attempt counts from 1). */
 export function backoffDelay(
   attempt: number,
-  options: BackoffOptions,
+  options: Pick<BackoffOptions, "baseDelayMs" | "maxDelayMs">,
   random: () => number = Math.random,
 ): number {
   const step = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
