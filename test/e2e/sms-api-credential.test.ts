@@ -1,6 +1,6 @@
-import net from "node:net";
 import { openEmbeddedStore } from "../../store/embedded";
 import { TwilioEmulator } from "../twilio-emulator";
+import { freePort } from "../support/http-server";
 import { expectSuccess, summary, TestStack } from "../support/pulumi";
 
 /**
@@ -186,12 +186,7 @@ test("two 429s from Twilio, then success: preview passes after retrying", async 
 
 test("Twilio unreachable (connection refused): preview fails within the timeout budget with a clear message", async () => {
   const a = account();
-  const closedPort = await new Promise<number>((resolve) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
+  const closedPort = await freePort();
   const s = await stack(
     "sms-credential",
     { "test:accountSid": a.sid, "smschannels:twilioApiUrl": `http://127.0.0.1:${closedPort}` },

@@ -1,18 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { REPO_ROOT } from "./pulumi";
 
-const CLI = path.join(REPO_ROOT, "dist", "store", "server", "cli.js");
+export { freePort } from "./http-server";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const CLI = path.join(REPO_ROOT, "dist", "store", "server", "cli.js");
 
 /** `pulumi-sms-channels-store token create`, as an admin runs it; returns the token (shown once). */
 export function createToken(database: string, key: string, sandbox: string, ...scopes: string[]): string {

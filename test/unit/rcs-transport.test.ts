@@ -8,10 +8,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import type { TLSSocket } from "node:tls";
 import { renderPayload } from "../../provider/rcs/template";
 import {
   CustomVendorClient,
@@ -21,71 +19,19 @@ import {
   type CustomVendorRequest,
 } from "../../provider/rcs/transport";
 import { makeTestPki, type TestPki } from "../support/tls";
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  /** Subject CN of the client certificate, on https servers. */
-  peerCn?: string;
-}
-
-interface TestServer {
-  readonly base: string;
-  readonly seen: Seen[];
-  close(): Promise<void>;
-}
-
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, hit: number, body: string) => void;
+import { freePort, startRecordingServer, type Handler, type TestServer } from "../support/http-server";
 
 const servers: TestServer[] = [];
 const clients: CustomVendorClient[] = [];
 
 async function serve(handler: Handler, tls?: https.ServerOptions): Promise<TestServer> {
-  const seen: Seen[] = [];
-  const listener: http.RequestListener = (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      const entry: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body };
-      if (tls) {
-        const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
-        if (typeof cn === "string") entry.peerCn = cn;
-      }
-      seen.push(entry);
-      handler(req, res, seen.length, body);
-    });
-  };
-  const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
-  server.on("tlsClientError", () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  const s: TestServer = {
-    base: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const s = await startRecordingServer(handler, tls);
   servers.push(s);
   return s;
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-}
-
-/** A port nobody listens on: bound once, then closed. */
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A client whose waits are recorded instead of slept. */
@@ -440,7 +386,7 @@ describe("OAuth2 client credentials", () => {
     expect(err.status).toBe(500);
     expect(tokens.seen).toHaveLength(3);
 
-    const port = await closedPort();
+    const port = await freePort();
     const clientSecret = secret("cs");
     const err2 = await failure(
       c.send({
@@ -606,7 +552,7 @@ describe("failures of the POST", () => {
   });
 
   it("connection refused: retried (never sent), then unreachable", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { c, delays } = client({ maxAttempts: 3 });
     const token = secret("tok");
     const err = await failure(

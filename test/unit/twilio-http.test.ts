@@ -5,8 +5,6 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import RestException from "twilio/lib/base/RestException";
 import { twilioClient } from "../../provider/twilio/client";
@@ -17,58 +15,15 @@ import {
   TwilioUnreachableError,
   type TwilioHttpOptions,
 } from "../../provider/twilio/http";
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-interface TestServer {
-  readonly base: string;
-  readonly seen: Seen[];
-  close(): Promise<void>;
-}
-
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, hit: number, body: string) => void;
+import { freePort, startRecordingServer, type Handler, type TestServer } from "../support/http-server";
 
 const servers: TestServer[] = [];
 const clients: TwilioHttpClient[] = [];
 
 async function serve(handler: Handler): Promise<TestServer> {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
-      handler(req, res, seen.length, body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  const s: TestServer = {
-    base: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const s = await startRecordingServer(handler);
   servers.push(s);
   return s;
-}
-
-/** A port nobody listens on: bound once, then closed. */
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function client(options: TwilioHttpOptions): TwilioHttpClient {
@@ -413,7 +368,7 @@ describe("TwilioHttpClient retries", () => {
 
 describe("TwilioHttpClient network failures", () => {
   it("connection refused: TwilioUnreachableError after every attempt, never holding the password", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const password = randomBytes(16).toString("hex");
     const { c, delays } = recordingClient(`http://127.0.0.1:${port}`, { maxAttempts: 3 });
     const err = await c
@@ -473,7 +428,7 @@ describe("TwilioHttpClient network failures", () => {
   });
 
   it("in a plain Node process: says connection refused / timed out, retries a refused POST, never leaks the password", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const hang = await serve(() => {
       /* never answers */
     });
@@ -523,7 +478,7 @@ describe("TwilioHttpClient network failures", () => {
   // AbortSignal.timeout) come from another realm, so `errorCode`'s `e instanceof Error` is false and
   // the cause reads "unknown error": a refused POST is then not retried. See the report (http.ts
   it("names the cause whatever realm the error comes from (refused, timed out) and retries a refused POST", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { c } = recordingClient(`http://127.0.0.1:${port}`, { maxAttempts: 2 });
     const get = (await c
       .request({ method: "GET", uri: accountsUri(".json") })
