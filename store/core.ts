@@ -59,6 +59,18 @@ export class CoreStore implements CredentialStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** A store over `backend` that has checked its keys open what is stored (and closed itself if not). */
+  static async open(backend: StoreBackend, keyring: Keyring): Promise<CoreStore> {
+    const store = new CoreStore(backend, keyring);
+    try {
+      await store.assertKeysOpenStore();
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    return store;
+  }
+
   /** Refuses to run with keys that cannot open what is stored: better now than at the first read. */
   async assertKeysOpenStore(): Promise<void> {
     const missing = (await this.backend.sealedKeyIds()).filter((id) => !this.keyring.has(id));

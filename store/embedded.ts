@@ -27,14 +27,7 @@ export function keyFileFor(storePath: string): string {
 export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<CoreStore> {
   const file = path.resolve(options.path);
   const keyring = options.key ? Keyring.parse(options.key) : loadOrCreateKeyFile(file, options.warn);
-  const store = new CoreStore(new SqliteBackend(file), keyring);
-  try {
-    await store.assertKeysOpenStore();
-  } catch (e) {
-    await store.close();
-    throw e;
-  }
-  return store;
+  return CoreStore.open(new SqliteBackend(file), keyring);
 }
 
 function loadOrCreateKeyFile(storeFile: string, warn?: (message: string) => void): Keyring {

@@ -11,12 +11,5 @@ export async function openPostgresStore(
   keyring: Keyring,
   options: PostgresBackendOptions = {},
 ): Promise<CoreStore> {
-  const store = new CoreStore(await PostgresBackend.open(url, options), keyring);
-  try {
-    await store.assertKeysOpenStore();
-  } catch (e) {
-    await store.close();
-    throw e;
-  }
-  return store;
+  return CoreStore.open(await PostgresBackend.open(url, options), keyring);
 }
