@@ -1,7 +1,7 @@
 import type { RecordRow } from "../../store/backend";
 import { StoreError } from "../../store/errors";
 import { checkReferences } from "../../store/rules";
-import type { CredentialType, StoredRecord } from "../../store/types";
+import type { StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
 import type { TwilioAuth } from "../twilio/client";
 import { storeFailure } from "./common";
@@ -24,20 +24,6 @@ export function missingCredential(sandbox: string, id: string): CheckFailure {
     property: "apiCredential",
     reason: `no API credential ${id} in sandbox "${sandbox}" (the credential and what refers to it must share one sandbox)`,
   };
-}
-
-/**
- * The type of the referenced credential: from the resource passed (known in preview), else from the
- * store for a bare id. `undefined` when the store has no such credential.
- */
-export async function credentialTypeOf(
-  typeName: string,
-  sandbox: string,
-  id: string,
-  given: CredentialType | undefined,
-): Promise<CredentialType | undefined> {
-  if (given) return given;
-  return (await storedCredential(typeName, sandbox, id))?.credentialType;
 }
 
 /** Twilio sign-in of a stored twilio-sms credential (its secret read from the store, audited). */

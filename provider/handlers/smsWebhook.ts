@@ -5,7 +5,7 @@ import { smsWebhookInputs, type SmsWebhookInputs } from "../schema/smsWebhook";
 import { serviceUrl, setServiceUrl, type ServiceUrlField } from "../twilio/services";
 import { anyUnknown, fields, InputError, pick, type Inputs } from "./common";
 import { context } from "./context";
-import { credentialTypeOf, missingCredential, storedCredential, twilioAuthOfStored } from "./credentials";
+import { missingCredential, storedCredential, twilioAuthOfStored } from "./credentials";
 import { recordHandlers } from "./record";
 
 const TYPE = "SmsWebhook";
@@ -140,7 +140,7 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
     const failures: CheckFailure[] = [];
     if (!context().settings.webhookBaseUrl) failures.push(NO_BASE_URL);
     if (!v.apiCredentialType && !anyUnknown(v, ["apiCredentialId", "payloadMapping"])) {
-      const type = await credentialTypeOf(TYPE, v.sandbox, v.apiCredentialId, undefined);
+      const type = (await storedCredential(TYPE, v.sandbox, v.apiCredentialId))?.credentialType;
       if (!type) failures.push(missingCredential(v.sandbox, v.apiCredentialId));
       else if (type === "twilio-sms" && v.payloadMapping) {
         failures.push({
