@@ -31,8 +31,10 @@ export class StoreError extends Error {
     readonly field?: string,
     /** Extra facts for the caller (ids in use, current version, retry delay). */
     readonly details?: Readonly<Record<string, unknown>>,
+    /** `cause`: the lower-level error (a network failure, a driver's error), for logs. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 
   /** Works across copies of this package (a program and its provider may load two). */

@@ -3,7 +3,7 @@ import type { CredentialStore } from "../../store/types";
 import { openEmbeddedStore } from "../../store/embedded";
 import { HttpStore } from "../../store/client/http-store";
 import { ConfigError, resolveSettings, type ConfigSource, type ProviderSettings } from "../config";
-import { CustomVendorClient } from "../rcs/transport";
+import { CustomVendorClient } from "../../net/vendor/client";
 import { TwilioHttpClient } from "../twilio/http";
 import { TwilioValidator } from "../twilio/validate";
 import { warn } from "./log";

@@ -1,7 +1,7 @@
 import { customRcsCredentialInputs, type CustomRcsCredentialInputs } from "../schema/customRcsCredential";
 import type { CheckFailure } from "../schema/check";
 import type { TwilioAuth } from "../twilio/client";
-import { renderPayload } from "../rcs/template";
+import { renderPayload } from "../../net/vendor/template";
 import { applyMode, fields, InputError, pick, validationMode } from "./common";
 import { context } from "./context";
 import { recordHandlers, same } from "./record";

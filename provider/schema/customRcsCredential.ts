@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { commonInputs, messagingServiceSid, secretString, validationMode, verifyConnection } from "./common";
-import { templateProblems } from "../rcs/template";
+import { templateProblems } from "../../net/vendor/template";
 import { isLoopbackHost } from "./urls";
 
 /** https anywhere; http only on loopback hosts (a local emulator or relay). */

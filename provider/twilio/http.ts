@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from "undici";
-import { backoffDelay } from "../../store/client/backoff";
-import { networkErrorCode } from "../net";
+import { describeNetworkCode, errorBrand, hasBrand, NetworkError } from "../../net/errors";
+import { replayOf, TRANSIENT_STATUSES, withRetry, type RetryPolicy } from "../../net/retry";
 
 /** What the `twilio` package hands its `httpClient` (a subset of its RequestClient.RequestOptions). */
 export interface TwilioRequestOptions {
@@ -35,45 +35,45 @@ export interface TwilioHttpOptions {
   readonly random?: () => number;
 }
 
+const TWILIO_UNREACHABLE = errorBrand("TwilioUnreachableError");
+
 /** Twilio could not be reached at all (after retries). Never carries credentials. */
-export class TwilioUnreachableError extends Error {
+export class TwilioUnreachableError extends NetworkError {
   override readonly name = "TwilioUnreachableError";
-  constructor(
-    readonly url: string,
-    readonly causeCode: string,
-    readonly attempts: number,
-  ) {
-    super(`could not reach Twilio at ${url} (${describeCause(causeCode)}) after ${attempts} attempt(s)`);
+  readonly [TWILIO_UNREACHABLE] = true;
+  constructor(url: string, causeCode: string, attempts: number, options?: { cause?: unknown }) {
+    super(
+      `could not reach Twilio at ${url} (${describeNetworkCode(causeCode)}) after ${attempts} attempt(s)`,
+      url,
+      causeCode,
+      attempts,
+      options,
+    );
   }
-  static isInstance(e: unknown): e is TwilioUnreachableError {
-    return typeof e === "object" && e !== null && (e as { name?: unknown }).name === "TwilioUnreachableError";
+  /** The network code (ECONNREFUSED, "timed out", …); the same as `reason`. */
+  get causeCode(): string {
+    return this.reason;
   }
-}
-
-function describeCause(code: string): string {
-  switch (code) {
-    case "ECONNREFUSED":
-      return "connection refused";
-    case "UND_ERR_SOCKET":
-    case "ECONNRESET":
-      return "connection dropped";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "host not found";
-    default:
-      return code;
+  static override isInstance(e: unknown): e is TwilioUnreachableError {
+    return hasBrand(e, TWILIO_UNREACHABLE);
   }
 }
 
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
-/** Errors raised before a request can have reached Twilio: safe to retry even a POST. */
-const NOT_SENT_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "EHOSTUNREACH",
-]);
+/**
+ * 429 and the 5xx that mean "try later". A POST is tried again only on 429 or when it never left:
+ * a second CreateMessage after a 503 could send the message twice. Retry-After is honoured up to
+ * `maxDelayMs`.
+ */
+function twilioPolicy(o: TwilioHttpOptions): RetryPolicy {
+  const maxDelayMs = o.maxDelayMs ?? 2_000;
+  return {
+    maxAttempts: o.maxAttempts ?? 4,
+    baseDelayMs: o.baseDelayMs ?? 200,
+    maxDelayMs,
+    retryStatuses: TRANSIENT_STATUSES,
+    retryAfter: { maxMs: maxDelayMs, beyond: "cap" },
+  };
+}
 
 export function rewriteTwilioUrl(uri: string, apiUrl: string | undefined): string {
   if (!apiUrl) return uri;
@@ -103,14 +103,15 @@ function formEncode(data: object): string {
  */
 export class TwilioHttpClient {
   private readonly dispatcher: Dispatcher;
+  private readonly policy: RetryPolicy;
   readonly attemptsMade: { count: number } = { count: 0 };
 
   constructor(private readonly options: TwilioHttpOptions = {}) {
     this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+    this.policy = twilioPolicy(options);
   }
 
   async request(opts: TwilioRequestOptions): Promise<TwilioResponse> {
-    const maxAttempts = this.options.maxAttempts ?? 4;
     const timeoutMs = this.options.timeoutMs ?? 10_000;
     const method = opts.method.toUpperCase();
     const url = new URL(rewriteTwilioUrl(opts.uri, this.options.apiUrl));
@@ -129,12 +130,11 @@ export class TwilioHttpClient {
       headers["content-type"] = "application/x-www-form-urlencoded";
     }
     const where = `${url.origin}${url.pathname}`;
-    for (let attempt = 1; ; attempt++) {
-      this.attemptsMade.count++;
-      let res: TwilioResponse | undefined;
-      let failure: string | undefined;
-      let mayRetry = false;
-      try {
+    const outcome = await withRetry(
+      this.policy,
+      replayOf(method),
+      async () => {
+        this.attemptsMade.count++;
         const r = await request(url, {
           method: method as Dispatcher.HttpMethod,
           headers,
@@ -144,42 +144,22 @@ export class TwilioHttpClient {
           bodyTimeout: timeoutMs,
           signal: AbortSignal.timeout(timeoutMs),
         });
-        res = {
-          statusCode: r.statusCode,
+        return {
+          status: r.statusCode,
           body: await r.body.text(),
           headers: r.headers as TwilioResponse["headers"],
         };
-        mayRetry = RETRYABLE_STATUS.has(res.statusCode) && (method === "GET" || res.statusCode === 429);
-      } catch (e) {
-        failure = networkErrorCode(e);
-        mayRetry = method === "GET" || NOT_SENT_CODES.has(failure);
-      }
-      if (!mayRetry || attempt >= maxAttempts) {
-        if (res) return res;
-        throw new TwilioUnreachableError(where, failure ?? "unknown error", attempt);
-      }
-      await (this.options.sleep ?? defaultSleep)(this.delay(attempt, res));
-    }
-  }
-
-  /** Full jitter: a random wait in [0, min(cap, base * 2^attempt)], or Twilio's Retry-After when it says. */
-  private delay(attempt: number, res: TwilioResponse | undefined): number {
-    const cap = this.options.maxDelayMs ?? 2_000;
-    const retryAfter = res?.headers["retry-after"];
-    const seconds = typeof retryAfter === "string" ? Number(retryAfter) : NaN;
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(cap, seconds * 1000);
-    return backoffDelay(
-      attempt,
-      { baseDelayMs: this.options.baseDelayMs ?? 200, maxDelayMs: cap },
-      this.options.random,
+      },
+      { sleep: this.options.sleep, random: this.options.random },
     );
+    if (outcome.kind === "failed") {
+      throw new TwilioUnreachableError(where, outcome.code, outcome.attempts, { cause: outcome.error });
+    }
+    const { status, body: text, headers: h } = outcome.answer;
+    return { statusCode: status, body: text, headers: h };
   }
 
   async close(): Promise<void> {
     if (!this.options.dispatcher) await this.dispatcher.close();
   }
-}
-
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -87,11 +87,12 @@ export function errorFromResponse(
 }
 
 /** The request never got an answer: the service is down, unreachable, or too slow. */
-export function unreachable(ctx: CallContext, code: string | undefined): StoreError {
+export function unreachable(ctx: CallContext, code: string, cause: unknown): StoreError {
   return new StoreError(
     "UNAVAILABLE",
-    `the store service at ${ctx.origin} could not be reached to ${ctx.operation} (${code ?? "connection failed"}): is it running, and is smschannels:storeUrl right?`,
+    `the store service at ${ctx.origin} could not be reached to ${ctx.operation} (${code}): is it running, and is smschannels:storeUrl right?`,
     undefined,
     { code },
+    { cause },
   );
 }

@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Dispatcher } from "undici";
 import { collectionPath, etagOf, HEADER, IDEMPOTENCY_KEY_PATTERN, recordPath, secretPath } from "../api/wire";
 import { StoreError } from "../errors";
@@ -15,12 +14,12 @@ import type {
 } from "../types";
 import {
   type BackoffOptions,
-  backoffDelay,
   DEFAULT_BACKOFF,
-  errorCode,
   retryAfterMs,
-  surelyNotSent,
-} from "./backoff";
+  withRetry,
+  type Replay,
+  type RetryPolicy,
+} from "../../net/retry";
 import { type CallContext, errorFromResponse, parseErrorBody, unreachable } from "./errors";
 
 export interface HttpStoreOptions {
@@ -47,19 +46,21 @@ export interface HttpStoreOptions {
 }
 
 /**
- * - `safe`: reads, and creates (their Idempotency-Key makes a repeat return the first answer): tried
- *   again on connection errors, timeouts, 502/503/504 and 429;
- * - `once`: updates and deletes: tried again only when the request surely never left (no
+ * The service's retry policy: 429 and 502/503/504 are worth another try; a Retry-After longer than
+ * `maxRetryAfterMs` is not waited for but reported (RATE_LIMITED names the wait). Per call:
+ * - `idempotent`: reads, and creates (their Idempotency-Key makes a repeat return the first answer):
+ *   tried again on connection errors, timeouts and those statuses;
+ * - `if-never-sent`: updates and deletes: tried again only when the request surely never left (no
  *   connection was made), or on 429, which the service answers before doing anything.
  */
-type RetryClass = "safe" | "once";
+const STORE_RETRY_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
 interface Call {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
   readonly path: string;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly retry: RetryClass;
+  readonly retry: Replay;
   readonly ctx: CallContext;
 }
 
@@ -88,8 +89,7 @@ export class HttpStore implements CredentialStore {
   private readonly origin: string;
   private readonly basePath: string;
   private readonly authorization: string;
-  private readonly backoff: BackoffOptions;
-  private readonly maxRetryAfterMs: number;
+  private readonly policy: RetryPolicy;
   private readonly requestTimeoutMs: number;
 
   constructor(private readonly options: HttpStoreOptions) {
@@ -123,8 +123,12 @@ export class HttpStore implements CredentialStore {
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, "");
     this.authorization = `Bearer ${options.token}`;
-    this.backoff = { ...DEFAULT_BACKOFF, ...options.retry };
-    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
+    this.policy = {
+      ...DEFAULT_BACKOFF,
+      ...options.retry,
+      retryStatuses: STORE_RETRY_STATUSES,
+      retryAfter: { maxMs: options.maxRetryAfterMs ?? 5_000, beyond: "give-up" },
+    };
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.ownsDispatcher = options.dispatcher === undefined;
     // Loaded here, not at the top: a provider on the embedded store never pays for undici (~70 ms).
@@ -148,7 +152,7 @@ export class HttpStore implements CredentialStore {
       path: collectionPath(sandbox, kind),
       body,
       headers: { [HEADER.idempotencyKey]: key },
-      retry: "safe",
+      retry: "idempotent",
       ctx: this.ctx(`create ${kind} "${input.name}"`, sandbox, "write"),
     });
     return answer.body as StoredRecord;
@@ -157,7 +161,7 @@ export class HttpStore implements CredentialStore {
   async get(sandbox: string, kind: RecordKind, id: string): Promise<StoredRecord | undefined> {
     const ctx = this.ctx(`read ${kind} ${id}`, sandbox, "read");
     const answer = await this.call(
-      { method: "GET", path: recordPath(sandbox, kind, id), retry: "safe", ctx },
+      { method: "GET", path: recordPath(sandbox, kind, id), retry: "idempotent", ctx },
       id,
     );
     return answer.status === 404 ? undefined : (answer.body as StoredRecord);
@@ -166,7 +170,7 @@ export class HttpStore implements CredentialStore {
   async findByName(sandbox: string, kind: RecordKind, name: string): Promise<StoredRecord | undefined> {
     const path = `${collectionPath(sandbox, kind)}?name=${encodeURIComponent(name)}`;
     const ctx = this.ctx(`find ${kind} "${name}"`, sandbox, "read");
-    const answer = await this.call({ method: "GET", path, retry: "safe", ctx });
+    const answer = await this.call({ method: "GET", path, retry: "idempotent", ctx });
     return (answer.body as { items: StoredRecord[] }).items[0];
   }
 
@@ -175,7 +179,7 @@ export class HttpStore implements CredentialStore {
     const answer = await this.call({
       method: "GET",
       path: collectionPath(sandbox, kind),
-      retry: "safe",
+      retry: "idempotent",
       ctx,
     });
     return (answer.body as { items: StoredRecord[] }).items;
@@ -194,7 +198,7 @@ export class HttpStore implements CredentialStore {
       path: recordPath(sandbox, kind, id),
       body: patch,
       headers: { [HEADER.ifMatch]: etagOf(expectedVersion) },
-      retry: "once",
+      retry: "if-never-sent",
       ctx: this.ctx(`update ${kind} ${id}`, sandbox, "write"),
     });
     return answer.body as StoredRecord;
@@ -203,7 +207,7 @@ export class HttpStore implements CredentialStore {
   async delete(sandbox: string, kind: RecordKind, id: string, _actor: Actor): Promise<"deleted" | "absent"> {
     const ctx = this.ctx(`delete ${kind} ${id}`, sandbox, "write");
     const answer = await this.call(
-      { method: "DELETE", path: recordPath(sandbox, kind, id), retry: "once", ctx },
+      { method: "DELETE", path: recordPath(sandbox, kind, id), retry: "if-never-sent", ctx },
       id,
     );
     return answer.status === 404 ? "absent" : "deleted";
@@ -217,7 +221,7 @@ export class HttpStore implements CredentialStore {
   ): Promise<SecretPayload | undefined> {
     const ctx = this.ctx(`read the secret of ${kind} ${id}`, sandbox, "runtime");
     const answer = await this.call(
-      { method: "GET", path: secretPath(sandbox, kind, id), retry: "safe", ctx },
+      { method: "GET", path: secretPath(sandbox, kind, id), retry: "idempotent", ctx },
       id,
     );
     return answer.status === 404 ? undefined : (answer.body as { secret: SecretPayload }).secret;
@@ -237,12 +241,10 @@ export class HttpStore implements CredentialStore {
    * proxy) is an error, so a mistyped storeUrl can never make records look deleted.
    */
   private async call(call: Call, absentId?: string): Promise<Answer> {
-    for (let attempt = 1; ; attempt++) {
-      const last = attempt >= this.backoff.maxAttempts;
-      let status: number;
-      let headers: Record<string, string | string[] | undefined>;
-      let text: string;
-      try {
+    const outcome = await withRetry(
+      this.policy,
+      call.retry,
+      async () => {
         const res = await this.dispatcher.request({
           origin: this.origin,
           method: call.method,
@@ -257,55 +259,34 @@ export class HttpStore implements CredentialStore {
           headersTimeout: this.requestTimeoutMs,
           bodyTimeout: this.requestTimeoutMs,
         });
-        status = res.statusCode;
-        headers = res.headers;
-        text = await res.body.text();
-      } catch (e) {
-        const code = errorCode(e);
-        if (!last && (call.retry === "safe" || surelyNotSent(e))) {
-          await this.wait(call, attempt, backoffDelay(attempt, this.backoff), code ?? "connection error");
-          continue;
-        }
-        throw unreachable(call.ctx, code);
+        return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+      },
+      {
+        onRetry: (info) => this.options.onRetry?.({ operation: call.ctx.operation, ...info }),
+      },
+    );
+    if (outcome.kind === "failed") throw unreachable(call.ctx, outcome.code, outcome.error);
+    const { status, headers, text } = outcome.answer;
+    let body: unknown = undefined;
+    if (text.length > 0) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
       }
-      let body: unknown = undefined;
-      if (text.length > 0) {
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined;
-        }
-      }
-      if (status >= 200 && status < 300) {
-        if (body === undefined && status !== 204) {
-          throw new StoreError(
-            "UNAVAILABLE",
-            `the store service at ${this.origin} answered ${status} without JSON to ${call.ctx.operation}`,
-          );
-        }
-        return { status, body };
-      }
-      if (status === 404 && absentId !== undefined && parseErrorBody(body)?.details?.["id"] === absentId) {
-        return { status, body };
-      }
-      const after = retryAfterMs(headers[HEADER.retryAfter]);
-      const transient =
-        status === 429 || (call.retry === "safe" && (status === 502 || status === 503 || status === 504));
-      if (!last && transient && (after ?? 0) <= this.maxRetryAfterMs) {
-        await this.wait(
-          call,
-          attempt,
-          Math.max(after ?? 0, backoffDelay(attempt, this.backoff)),
-          `HTTP ${status}`,
-        );
-        continue;
-      }
-      throw errorFromResponse(status, body, call.ctx, after);
     }
-  }
-
-  private async wait(call: Call, attempt: number, delayMs: number, reason: string): Promise<void> {
-    this.options.onRetry?.({ operation: call.ctx.operation, attempt, delayMs, reason });
-    await sleep(delayMs);
+    if (status >= 200 && status < 300) {
+      if (body === undefined && status !== 204) {
+        throw new StoreError(
+          "UNAVAILABLE",
+          `the store service at ${this.origin} answered ${status} without JSON to ${call.ctx.operation}`,
+        );
+      }
+      return { status, body };
+    }
+    if (status === 404 && absentId !== undefined && parseErrorBody(body)?.details?.["id"] === absentId) {
+      return { status, body };
+    }
+    throw errorFromResponse(status, body, call.ctx, retryAfterMs(headers[HEADER.retryAfter]));
   }
 }

@@ -3,7 +3,7 @@
  * and the problems reported for unusable templates.
  */
 import { randomInt } from "node:crypto";
-import { PayloadTemplateError, renderPayload, templateProblems } from "../../provider/rcs/template";
+import { PayloadTemplateError, renderPayload, templateProblems } from "../../net/vendor/template";
 
 const TEMPLATE = '{"to":"{{toNumber}}","from":"{{fromNumber}}","body":"{{message}}"}';
 const values = (message: string) => ({ fromNumber: "+14155550100", toNumber: "+14155550199", message });

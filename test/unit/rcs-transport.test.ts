@@ -10,14 +10,14 @@ import http from "node:http";
 import https from "node:https";
 import os from "node:os";
 import path from "node:path";
-import { renderPayload } from "../../provider/rcs/template";
+import { renderPayload } from "../../net/vendor/template";
 import {
   CustomVendorClient,
   CustomVendorError,
   type CustomVendorClientOptions,
   type CustomVendorErrorCode,
   type CustomVendorRequest,
-} from "../../provider/rcs/transport";
+} from "../../net/vendor";
 import { makeTestPki, type TestPki } from "../support/tls";
 import { freePort, startRecordingServer, type Handler, type TestServer } from "../support/http-server";
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { request } from "undici";
 import { HttpStore, StoreError, type HttpStoreOptions, type RecordInput } from "../../store";
-import { backoffDelay, DEFAULT_BACKOFF, retryAfterMs } from "../../store/client/backoff";
+import { backoffDelay, DEFAULT_BACKOFF, retryAfterMs } from "../../net/retry";
 import { failure } from "../support/store-contract";
 import { startTestService, type TestService } from "../support/store-service";
 

@@ -224,14 +224,26 @@ describe("TwilioHttpClient retries", () => {
     expect(delays).toEqual([750]);
   });
 
-  it("falls back to jittered backoff when Retry-After is not a number of seconds", async () => {
+  it("falls back to jittered backoff when Retry-After is neither seconds nor an HTTP date", async () => {
     const s = await serve((_req, res, hit) => {
-      if (hit === 1) res.writeHead(429, { "retry-after": "Wed, 21 Oct 2037 07:28:00 GMT" }).end();
+      if (hit === 1) res.writeHead(429, { "retry-after": "soon" }).end();
       else res.end("{}");
     });
     const { c, delays } = recordingClient(s.base, { baseDelayMs: 100, random: () => 0.5 });
     await c.request({ method: "GET", uri: accountsUri(".json") });
     expect(delays).toEqual([50]);
+  });
+
+  it("reads Retry-After as an HTTP date too (capped at maxDelayMs)", async () => {
+    const s = await serve((_req, res, hit) => {
+      if (hit === 1) res.writeHead(429, { "retry-after": "Wed, 21 Oct 2037 07:28:00 GMT" }).end();
+      else if (hit === 2) res.writeHead(503, { "retry-after": new Date(0).toUTCString() }).end();
+      else res.end("{}");
+    });
+    const { c, delays } = recordingClient(s.base, { maxDelayMs: 750, random: () => 0.5 });
+    await c.request({ method: "GET", uri: accountsUri(".json") });
+    // A date in the future waits until then (here: the cap); a date in the past waits not at all.
+    expect(delays).toEqual([750, 0]);
   });
 
   it("retries a GET on 503 and stops at maxAttempts, returning the last answer", async () => {
