@@ -1,21 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { z } from "zod";
-import type { channelConfigurationInputs } from "../schema/channelConfiguration";
+import type { ChannelConfigurationArgs } from "./args";
 import { dynamicProvider } from "./provider";
-import { credentialInputs, webhookIds, type CredentialReference } from "./references";
-import { DYNAMIC_MODULE, TYPE_PREFIX, type ArgsOf } from "./types";
-
-type Schema = Omit<
-  z.input<typeof channelConfigurationInputs>,
-  "apiCredentialId" | "apiCredentialType" | "webhookIds"
->;
-
-export type ChannelConfigurationArgs = ArgsOf<Schema> & {
-  /** An SmsApiCredential or CustomRcsCredential, or the id of a stored credential. An rcs channel takes a CustomRcsCredential only. */
-  apiCredential: CredentialReference;
-  /** SmsWebhook resources (or webhook ids). */
-  webhooks?: (pulumi.CustomResource | pulumi.Input<string>)[];
-};
+import { credentialInputs, webhookIds } from "./references";
+import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /** The channel campaigns use: a credential, a sender and webhooks, for sms, mms or rcs. */
 export class ChannelConfiguration extends pulumi.dynamic.Resource {

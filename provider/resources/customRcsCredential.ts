@@ -1,10 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { z } from "zod";
-import type { customRcsCredentialInputs } from "../schema/customRcsCredential";
+import type { CustomRcsCredentialArgs } from "./args";
 import { dynamicProvider } from "./provider";
-import { DYNAMIC_MODULE, TYPE_PREFIX, type ArgsOf } from "./types";
-
-export type CustomRcsCredentialArgs = ArgsOf<z.input<typeof customRcsCredentialInputs>>;
+import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /**
  * Credentials of a custom vendor: the way to send RCS (for instance through Twilio's Messages API

@@ -6,8 +6,7 @@ export interface CredentialClass {
   readonly credentialType: CredentialType;
 }
 
-/** A credential resource (SmsApiCredential or CustomRcsCredential) or a stored credential's id. */
-export type CredentialReference = pulumi.CustomResource | pulumi.Input<string>;
+import type { CredentialReference } from "./args";
 
 /**
  * A credential resource gives its id and its type; the type is a constant of its class, so it is

@@ -1,10 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { z } from "zod";
-import type { smsApiCredentialInputs } from "../schema/smsApiCredential";
+import type { SmsApiCredentialArgs } from "./args";
 import { dynamicProvider } from "./provider";
-import { DYNAMIC_MODULE, TYPE_PREFIX, type ArgsOf } from "./types";
-
-export type SmsApiCredentialArgs = ArgsOf<z.input<typeof smsApiCredentialInputs>>;
+import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /**
  * Twilio API credentials for SMS and MMS, kept encrypted in the credential store and checked against

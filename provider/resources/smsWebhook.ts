@@ -1,16 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { z } from "zod";
-import type { smsWebhookInputs } from "../schema/smsWebhook";
+import type { SmsWebhookArgs } from "./args";
 import { dynamicProvider } from "./provider";
-import { credentialInputs, type CredentialReference } from "./references";
-import { DYNAMIC_MODULE, TYPE_PREFIX, type ArgsOf } from "./types";
-
-type Schema = Omit<z.input<typeof smsWebhookInputs>, "apiCredentialId" | "apiCredentialType">;
-
-export type SmsWebhookArgs = ArgsOf<Schema> & {
-  /** An SmsApiCredential or CustomRcsCredential, or the id of a stored credential. */
-  apiCredential: CredentialReference;
-};
+import { credentialInputs } from "./references";
+import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /**
  * An inbound (messages and keywords) or feedback (delivery status) webhook of a credential. With
