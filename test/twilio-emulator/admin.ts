@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import type { Delivery, InboundDelivery, StatusDelivery } from "./deliver";
 import type { Fault } from "./faults";
 import type { LoggedRequest } from "./request-log";
 import type { SeedResult } from "./seed";
@@ -22,6 +23,10 @@ import type { AccountStatus, SentMessage, ServiceView } from "./state";
  * | GET | /__emulator/services/{sid} | the service's current settings (404 if unknown) |
  * | POST | /__emulator/seed | seeds (the `--seed-file` format); answers the SIDs with tokens and secrets (201) |
  * | POST | /__emulator/accounts/{sid} | `{ "status": "suspended" }`: changes an account's status |
+ * | POST | /__emulator/inbound | `{ from, to, body, optOutType?, signing?, url?, messageSid? }`: Twilio delivers an inbound message; answers the delivery |
+ * | POST | /__emulator/status | `{ messageSid, status, errorCode?, signing?, url? }`: Twilio posts a status callback; answers the delivery |
+ * | GET | /__emulator/deliveries | `{ deliveries }`: every webhook call with the answer it got |
+ * | DELETE | /__emulator/deliveries | forgets them (204) |
  */
 
 export const ADMIN_PREFIX = "/__emulator";
@@ -41,7 +46,43 @@ export interface AdminTarget {
   /** Seeds from a parsed seed-file value (checked there). */
   seed(spec: unknown): SeedResult;
   setAccountStatus(accountSid: string, status: AccountStatus): void;
+  deliverInbound(delivery: InboundDelivery): Promise<Delivery>;
+  deliverStatus(delivery: StatusDelivery): Promise<Delivery>;
+  readonly deliveries: ReadonlyArray<Delivery>;
+  clearDeliveries(): void;
 }
+
+const signingSpec = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("account") }).strict(),
+  z.object({ kind: z.literal("token"), authToken: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal("value"), signature: z.string() }).strict(),
+  z.object({ kind: z.literal("none") }).strict(),
+]);
+
+const inboundSpec = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    body: z.string(),
+    optOutType: z.enum(["STOP", "START", "HELP", "auto"]).nullable().optional(),
+    signing: signingSpec.optional(),
+    url: z.string().url().optional(),
+    messageSid: z
+      .string()
+      .regex(/^SM[0-9a-f]{32}$/)
+      .optional(),
+  })
+  .strict();
+
+const statusSpec = z
+  .object({
+    messageSid: z.string(),
+    status: z.string().min(1),
+    errorCode: z.union([z.string(), z.number().int()]).optional(),
+    signing: signingSpec.optional(),
+    url: z.string().url().optional(),
+  })
+  .strict();
 
 const matchSpec = z.object({ method: z.string().optional(), path: z.string().optional() }).strict();
 
@@ -177,6 +218,16 @@ export async function handleAdmin(
       const body = z.object({ status: z.enum(["active", "suspended", "closed"]) }).parse(await readJson(req));
       target.setAccountStatus(account[1], body.status);
       return send(res, 200, { sid: account[1], status: body.status });
+    }
+    if (path === "/inbound" && method === "POST") {
+      return send(res, 200, await target.deliverInbound(inboundSpec.parse(await readJson(req))));
+    }
+    if (path === "/status" && method === "POST") {
+      return send(res, 200, await target.deliverStatus(statusSpec.parse(await readJson(req))));
+    }
+    if (path === "/deliveries") {
+      if (method === "GET") return send(res, 200, { deliveries: target.deliveries });
+      if (method === "DELETE") return (target.clearDeliveries(), send(res, 204));
     }
     send(res, 404, { error: `no admin endpoint ${method} ${ADMIN_PREFIX}${path}` });
   } catch (err) {

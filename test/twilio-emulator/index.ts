@@ -13,6 +13,14 @@ export {
   type SeedAccountResult,
 } from "./seed";
 export { ROUTES } from "./routes";
+export {
+  twilioSignature,
+  type Delivery,
+  type InboundDelivery,
+  type OptOutType,
+  type Signing,
+  type StatusDelivery,
+} from "./deliver";
 export type {
   AccountStatus,
   AccountType,

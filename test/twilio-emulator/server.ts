@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { ADMIN_PREFIX, handleAdmin, type AdminTarget } from "./admin";
 import { authenticate, parseBasicAuth } from "./auth";
 import { readBody, type RequestBody } from "./body";
+import { Deliverer, type Delivery, type InboundDelivery, type StatusDelivery } from "./deliver";
 import { ErrorCodes, TwilioApiError, defaultCodeFor, errorBody } from "./errors";
 import { FaultQueue, type Fault, type StatusFault } from "./faults";
 import { newSid } from "./ids";
@@ -80,6 +81,7 @@ function errorResponse(err: unknown): ApiResponse {
  */
 export class TwilioEmulator implements AdminTarget {
   private readonly state = new EmulatorState();
+  private readonly deliverer = new Deliverer(this.state);
   private readonly faults = new FaultQueue();
   private readonly log = new RequestLog();
   private readonly router = createRouter();
@@ -205,6 +207,31 @@ export class TwilioEmulator implements AdminTarget {
   /** The distinct basic-auth users (AC/SK SIDs) of the logged requests, in order of first use. */
   distinctAuthUsers(): string[] {
     return this.log.distinctAuthUsers();
+  }
+
+  // ---- Twilio calling the webhooks ----
+
+  /**
+   * A message from `from` (a profile number) arrives on `to` (a number of an emulated account):
+   * POSTed form-encoded, signed with the account's auth token, to its service's inbound request URL.
+   * Resolves with what was sent and the webhook's answer (status, content type, body).
+   */
+  deliverInbound(delivery: InboundDelivery): Promise<Delivery> {
+    return this.deliverer.inbound(delivery);
+  }
+
+  /** A status callback (`MessageStatus`, `ErrorCode`) for an accepted message, in whatever order the test calls it. */
+  deliverStatus(delivery: StatusDelivery): Promise<Delivery> {
+    return this.deliverer.status(delivery);
+  }
+
+  /** Every webhook call made, oldest first. */
+  get deliveries(): ReadonlyArray<Delivery> {
+    return this.deliverer.deliveries;
+  }
+
+  clearDeliveries(): void {
+    this.deliverer.clear();
   }
 
   // ---- faults ----

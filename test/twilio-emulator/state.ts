@@ -82,6 +82,8 @@ export interface MessagingService {
   validityPeriod: number;
   usecase: string;
   useInboundWebhookOnNumber: boolean;
+  /** Advanced Opt-Out (a console setting, not in the API): Twilio answers its keywords itself and sends `OptOutType`. */
+  advancedOptOut: boolean;
   readonly dateCreated: Date;
   dateUpdated: Date;
   /** Channel senders in the pool: sender SID → date added. */
@@ -136,6 +138,8 @@ export interface AddServiceOptions {
   readonly phoneNumbers?: readonly string[] | undefined;
   /** Channel addresses such as `rcs:acme_agent` or `whatsapp:+15551234567`. */
   readonly channelSenders?: readonly string[] | undefined;
+  /** Advanced Opt-Out on: inbound deliveries of its keywords carry `OptOutType`. */
+  readonly advancedOptOut?: boolean | undefined;
 }
 
 export interface AddSenderOptions {
@@ -330,6 +334,7 @@ export class EmulatorState {
       validityPeriod: 14400,
       usecase: "undeclared",
       useInboundWebhookOnNumber: false,
+      advancedOptOut: opts.advancedOptOut ?? false,
       dateCreated: at,
       dateUpdated: at,
       senders: new Map(),
