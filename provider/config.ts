@@ -78,7 +78,8 @@ export function resolveSettings(
   const storeToken = read("storeToken");
   const storeKey = read("storeKey");
   const twilioApiUrl = checkUrl("twilioApiUrl", read("twilioApiUrl"));
-  const webhookBaseUrl = checkUrl("webhookBaseUrl", read("webhookBaseUrl")) ?? storeUrl;
+  // No default: the store service is private; Twilio and vendors must reach the receiver instead.
+  const webhookBaseUrl = checkUrl("webhookBaseUrl", read("webhookBaseUrl"));
   return {
     ...(storeUrl ? { storeUrl } : {}),
     ...(storeToken ? { storeToken } : {}),

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { TwilioEmulator } from "../test/twilio-emulator";
+import { startReceiverHealthStub } from "../test/support/receiver-stub";
 
 const root = path.resolve(__dirname, "..");
 const binDir = process.env["PULUMI_BIN_DIR"];
@@ -46,6 +47,9 @@ function pulumi(args: string[], options: { quiet?: boolean } = {}): Promise<stri
 async function main(): Promise<void> {
   const started = Date.now();
   const emu = await TwilioEmulator.start();
+  // The provider attaches webhooks only where the receiver answers its health check. Until the
+  // receiver (`pulumi-sms-channels-store receive`) is on main, a stand-in answers that check.
+  const receiver = await startReceiverHealthStub();
   const account = emu.addAccount({ friendlyName: "Demo SMS account" });
   const number = emu.addIncomingNumber(account.sid, "+14155550100");
   const service = emu.addService(account.sid, {
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
     await set("messagingServiceSid", service.sid);
     await set("inboundNumber", number.phoneNumber);
     await set("rcsMessagingServiceSid", rcsService.sid);
-    await set("smschannels:webhookBaseUrl", "https://hooks.example.com");
+    await set("smschannels:webhookBaseUrl", receiver.base);
 
     await time("preview", () => pulumi(["preview", "--non-interactive"]));
     await time("up", () => pulumi(["up", "--yes", "--non-interactive", "--skip-preview"]));
@@ -110,6 +114,7 @@ async function main(): Promise<void> {
       stdio: "ignore",
     });
     await emu.stop();
+    await receiver.close();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

@@ -34,6 +34,8 @@ export interface RecordResourceSpec<V extends BaseInputs> {
   readonly plainFields: readonly string[];
   /** Inputs kept only encrypted in the store; their fingerprint stands for them in state. */
   readonly secretFields?: readonly string[];
+  /** The secret payload made from those fields, when it is not simply the fields themselves. */
+  secretPayload?(fields: Inputs): SecretPayload | undefined;
   /** Fields that must all be known before `checkKnown` can ask Twilio or the store. */
   readonly checkNeeds?: readonly string[];
   /** Checks that need other systems (Twilio, the store), run once the values are known. */
@@ -61,7 +63,8 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
   const secretOf = (v: Inputs): SecretPayload | undefined => {
     if (!spec.secretFields) return undefined;
     const s = pick(v, spec.secretFields);
-    return Object.keys(s).length > 0 ? s : undefined;
+    if (Object.keys(s).length === 0) return undefined;
+    return spec.secretPayload ? spec.secretPayload(s) : s;
   };
   const parseOrThrow = (inputs: Inputs): V => {
     const parsed = parseInputs(spec.schema, inputs, spec.crossFieldGuard);
@@ -104,11 +107,8 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
       let fingerprint: string | undefined | "unknown";
       if (spec.secretFields) {
         const raw = pick(news, spec.secretFields);
-        fingerprint = containsUnknown(raw)
-          ? "unknown"
-          : Object.keys(raw).length > 0
-            ? fingerprintSecret(raw)
-            : undefined;
+        const payload = containsUnknown(raw) ? undefined : secretOf(news);
+        fingerprint = containsUnknown(raw) ? "unknown" : payload ? fingerprintSecret(payload) : undefined;
       }
       return diffFields(olds, news, spec.plainFields, fingerprint);
     },

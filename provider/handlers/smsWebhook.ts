@@ -1,11 +1,17 @@
 import type { StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
 import { resolveKeywords } from "../schema/keywords";
-import { smsWebhookInputs, type SmsWebhookInputs } from "../schema/smsWebhook";
+import {
+  credentialRuleFailures,
+  DEFAULT_SIGNATURE_HEADER,
+  smsWebhookInputs,
+  type SmsWebhookInputs,
+} from "../schema/smsWebhook";
 import { serviceUrl, setServiceUrl, type ServiceUrlField } from "../twilio/services";
 import { anyUnknown, fields, InputError, pick, type Inputs } from "./common";
 import { context } from "./context";
 import { missingCredential, storedCredential, twilioAuthOfStored } from "./credentials";
+import { probeReceiver, receiverCommand } from "./receiver";
 import { recordHandlers } from "./record";
 
 const TYPE = "SmsWebhook";
@@ -23,13 +29,89 @@ const DATA_FIELDS = [
 const NO_BASE_URL: CheckFailure = {
   property: "smschannels:webhookBaseUrl",
   reason:
-    "a webhook needs the public base URL that Twilio and vendors call: set smschannels:webhookBaseUrl (or SMSCHANNELS_WEBHOOK_BASE_URL), or use a shared store service (smschannels:storeUrl)",
+    "a webhook needs the public base URL of the webhook receiver (pulumi-sms-channels-store receive), which Twilio and vendors call: set smschannels:webhookBaseUrl (or SMSCHANNELS_WEBHOOK_BASE_URL); the store service is private and is no default",
 };
+
+/**
+ * The webhook's secrets as the receiver reads them (the record format agreed with the store side):
+ * `{ twilioAuthToken?, verification?: { username?, password?, token?, secret? } }`. The verification's
+ * type and header are not secret: they go in the record's data.
+ */
+function webhookSecret(f: Inputs): Inputs | undefined {
+  const out: Inputs = {};
+  if (typeof f["twilioAuthToken"] === "string") out["twilioAuthToken"] = f["twilioAuthToken"];
+  const v = f["verification"] as SmsWebhookInputs["verification"];
+  if (v) {
+    switch (v.type) {
+      case "basic":
+        out["verification"] = { username: v.username, password: v.password };
+        break;
+      case "bearer":
+        out["verification"] = { token: v.token };
+        break;
+      case "hmac-sha256":
+        out["verification"] = { secret: v.secret };
+        break;
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function verificationData(v: SmsWebhookInputs["verification"]): Inputs {
+  if (!v) return {};
+  return {
+    verification:
+      v.type === "hmac-sha256"
+        ? { type: v.type, header: v.header ?? DEFAULT_SIGNATURE_HEADER }
+        : { type: v.type },
+  };
+}
+
+/** The stored credential's rules for this webhook (a bare id: the schema could not know its kind). */
+function storedCredentialFailures(v: SmsWebhookInputs, credential: StoredRecord): CheckFailure[] {
+  const auth = typeof credential.data["apiKeySid"] === "string" ? "api-key" : "auth-token";
+  const failures = credentialRuleFailures(v, credential.credentialType, auth);
+  if (credential.credentialType === "twilio-sms" && v.payloadMapping) {
+    failures.push({
+      property: "payloadMapping",
+      reason: "is for custom vendors (a CustomRcsCredential); Twilio's own payload needs no mapping",
+    });
+  }
+  return failures;
+}
+
+/**
+ * Before a live service is pointed at the webhook: the base URL must answer as the receiver, else
+ * every inbound message and status callback would be refused. The service is left as it was.
+ */
+async function requireReceiver(serviceSid: string): Promise<void> {
+  const settings = context().settings;
+  const base = settings.webhookBaseUrl;
+  if (!base) throw new InputError(TYPE, [NO_BASE_URL]);
+  const problem = await probeReceiver(base);
+  if (problem === undefined) return;
+  throw new InputError(TYPE, [
+    {
+      property: "attachToMessagingService",
+      reason: `refused to point Messaging Service ${serviceSid} at ${base}: the webhook receiver does not answer there (${problem}); the service is unchanged. Start the receiver: ${receiverCommand(settings, base)}, or set smschannels:webhookBaseUrl to where it runs`,
+    },
+  ]);
+}
 
 export function webhookUrl(sandbox: string, id: string): string {
   const base = context().settings.webhookBaseUrl;
   if (!base) throw new InputError(TYPE, [NO_BASE_URL]);
   return `${base}/v1/sandboxes/${encodeURIComponent(sandbox)}/webhooks/${encodeURIComponent(id)}`;
+}
+
+/** The verification's kind and header in outputs (policy packs read them); never its secret. */
+function verificationOutputs(stored: unknown): Inputs {
+  const v = stored as { type?: unknown; header?: unknown } | undefined;
+  if (typeof v?.type !== "string") return {};
+  return {
+    verificationType: v.type,
+    ...(typeof v.header === "string" ? { verificationHeader: v.header } : {}),
+  };
 }
 
 function fieldFor(type: SmsWebhookInputs["type"]): ServiceUrlField {
@@ -82,6 +164,7 @@ async function attach(v: SmsWebhookInputs, record: StoredRecord): Promise<Inputs
   const current = await serviceUrl(client, serviceSid, field);
   if (current === url)
     return { attachedServiceSid: serviceSid, previousServiceUrl: record.data["previousServiceUrl"] ?? "" };
+  await requireReceiver(serviceSid);
   const previous = await originalUrl(current, serviceSid);
   // Keep the earlier value in the record first, so delete can put it back even after a crash here.
   const ctx = context();
@@ -121,6 +204,8 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
   kind: "webhook",
   schema: smsWebhookInputs,
   crossFieldGuard: ["type", "apiCredentialType", "keywords"],
+  secretFields: ["twilioAuthToken", "verification"],
+  secretPayload: webhookSecret,
   plainFields: [
     "sandbox",
     "name",
@@ -139,15 +224,15 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
   async checkKnown(v) {
     const failures: CheckFailure[] = [];
     if (!context().settings.webhookBaseUrl) failures.push(NO_BASE_URL);
-    if (!v.apiCredentialType && !anyUnknown(v, ["apiCredentialId", "payloadMapping"])) {
-      const type = (await storedCredential(TYPE, v.sandbox, v.apiCredentialId))?.credentialType;
-      if (!type) failures.push(missingCredential(v.sandbox, v.apiCredentialId));
-      else if (type === "twilio-sms" && v.payloadMapping) {
-        failures.push({
-          property: "payloadMapping",
-          reason: "is for custom vendors (a CustomRcsCredential); Twilio's own payload needs no mapping",
-        });
-      }
+    // A bare id, or a credential resource that could not say how it signs in: ask the store.
+    const needsStore = !v.apiCredentialType || (v.apiCredentialType === "twilio-sms" && !v.apiCredentialAuth);
+    const guard = ["apiCredentialId", "payloadMapping", "twilioAuthToken", "verification"];
+    if (needsStore && !anyUnknown(v, guard)) {
+      const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
+      // A credential resource created in this same run is not in the store yet: nothing to say.
+      if (!credential) {
+        if (!v.apiCredentialType) failures.push(missingCredential(v.sandbox, v.apiCredentialId));
+      } else failures.push(...storedCredentialFailures(v, credential));
     }
     return failures;
   },
@@ -156,10 +241,13 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
     if (!context().settings.webhookBaseUrl) throw new InputError(TYPE, [NO_BASE_URL]);
     const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
     if (!credential) throw new InputError(TYPE, [missingCredential(v.sandbox, v.apiCredentialId)]);
+    const failures = storedCredentialFailures(v, credential);
+    if (failures.length > 0) throw new InputError(TYPE, failures);
     return {
       data: {
         ...pick(v, DATA_FIELDS),
         apiCredentialType: credential.credentialType,
+        ...verificationData(v.verification),
         // What the messaging runtime answers with: the contract's defaults filled in.
         ...(v.type === "inbound" ? { resolvedKeywords: resolveKeywords(v.keywords) } : {}),
       },
@@ -169,6 +257,7 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
 
   outputs: (v, record) => ({
     apiCredentialType: record.data["apiCredentialType"],
+    ...verificationOutputs(record.data["verification"]),
     webhookUrl: webhookUrl(v.sandbox, record.id),
     resolvedKeywords: record.data["resolvedKeywords"],
   }),
@@ -190,6 +279,7 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
 
   readProps: (record) => ({
     ...fields(record.data, DATA_FIELDS),
+    ...verificationOutputs(record.data["verification"]),
     ...fields(record.data, ["attachedServiceSid", "previousServiceUrl", "resolvedKeywords"]),
     webhookUrl: webhookUrl(record.sandbox, record.id),
   }),

@@ -111,7 +111,17 @@ export interface SmsWebhookArgs extends CommonArgs {
   payloadMapping?: pulumi.Input<{ [field: string]: pulumi.Input<string> }>;
   /** Point the Twilio service's inbound URL (or status callback) at this webhook; restored on delete. */
   attachToMessagingService?: pulumi.Input<boolean>;
+  /** The account auth token Twilio signs its requests with (secret): required when the credential is an API key. */
+  twilioAuthToken?: pulumi.Input<string>;
+  /** Custom vendors (required for them): how a delivery proves it is theirs. Secret fields. */
+  verification?: pulumi.Input<WebhookVerificationArgs>;
 }
+
+/** `hmac-sha256`: hex or base64 HMAC of the raw body in `header` (default `X-Signature`). */
+export type WebhookVerificationArgs =
+  | { type: "basic"; username: pulumi.Input<string>; password: pulumi.Input<string> }
+  | { type: "bearer"; token: pulumi.Input<string> }
+  | { type: "hmac-sha256"; secret: pulumi.Input<string>; header?: pulumi.Input<string> };
 
 export interface ChannelConfigurationArgs extends CommonArgs {
   description?: pulumi.Input<string>;

@@ -8,6 +8,9 @@ export interface CredentialClass {
 
 import type { CredentialReference } from "./args";
 
+/** How a Twilio credential signs in: with the account's auth token, or with an API key. */
+export type CredentialAuth = "auth-token" | "api-key";
+
 /**
  * A credential resource gives its id and its type; the type is a constant of its class, so it is
  * known already in preview. A bare id leaves the type to the provider, which reads it from the store.
@@ -15,12 +18,20 @@ import type { CredentialReference } from "./args";
 export function credentialInputs(ref: CredentialReference): {
   apiCredentialId: pulumi.Input<string>;
   apiCredentialType?: CredentialType;
+  apiCredentialAuth?: CredentialAuth;
 } {
   if (pulumi.CustomResource.isInstance(ref)) {
     const type = (ref.constructor as Partial<CredentialClass>).credentialType;
     if (!type)
       throw new Error("apiCredential: must be an SmsApiCredential, a CustomRcsCredential or a credential id");
-    return { apiCredentialId: ref.id, apiCredentialType: type };
+    // How an SmsApiCredential signs in is known from its arguments, so preview can say that a
+    // webhook on an API key needs twilioAuthToken even before the credential exists.
+    const auth = (ref as { signsInWith?: unknown }).signsInWith;
+    return {
+      apiCredentialId: ref.id,
+      apiCredentialType: type,
+      ...(auth === "api-key" || auth === "auth-token" ? { apiCredentialAuth: auth } : {}),
+    };
   }
   return { apiCredentialId: ref as pulumi.Input<string> };
 }

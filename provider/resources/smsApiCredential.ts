@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { SmsApiCredentialArgs } from "./args";
 import { dynamicProvider } from "./provider";
+import type { CredentialAuth } from "./references";
 import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /**
@@ -28,6 +29,9 @@ export class SmsApiCredential extends pulumi.dynamic.Resource {
   declare readonly recordId: pulumi.Output<string>;
   declare readonly recordVersion: pulumi.Output<number>;
 
+  /** How it signs in, from its arguments (not an output): a webhook on an API key needs `twilioAuthToken`. */
+  readonly signsInWith: CredentialAuth | undefined;
+
   constructor(name: string, args: SmsApiCredentialArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       dynamicProvider("SmsApiCredential"),
@@ -53,5 +57,7 @@ export class SmsApiCredential extends pulumi.dynamic.Resource {
       DYNAMIC_MODULE,
       "SmsApiCredential",
     );
+    this.signsInWith =
+      args.apiKeySid !== undefined ? "api-key" : args.authToken !== undefined ? "auth-token" : undefined;
   }
 }

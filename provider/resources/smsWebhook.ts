@@ -20,6 +20,10 @@ export class SmsWebhook extends pulumi.dynamic.Resource {
   declare readonly webhookUrl: pulumi.Output<string>;
   /** The keywords the messaging runtime answers, the contract's defaults filled in (inbound only). */
   declare readonly resolvedKeywords: pulumi.Output<unknown>;
+  /** `basic`, `bearer` or `hmac-sha256` (custom vendors): never the secret itself. */
+  declare readonly verificationType: pulumi.Output<string | undefined>;
+  declare readonly verificationHeader: pulumi.Output<string | undefined>;
+  declare readonly secretFingerprint: pulumi.Output<string | undefined>;
   declare readonly attachedServiceSid: pulumi.Output<string | undefined>;
   declare readonly recordId: pulumi.Output<string>;
   declare readonly recordVersion: pulumi.Output<number>;
@@ -32,11 +36,16 @@ export class SmsWebhook extends pulumi.dynamic.Resource {
       {
         ...rest,
         ...credentialInputs(apiCredential),
+        twilioAuthToken: args.twilioAuthToken === undefined ? undefined : pulumi.secret(args.twilioAuthToken),
+        verification: args.verification === undefined ? undefined : pulumi.secret(args.verification),
         sandbox: args.sandbox ?? "prod",
         name: args.name ?? name,
         ownerUrn: pulumi.createUrn(name, SmsWebhook.__pulumiType, opts?.parent),
         webhookUrl: undefined,
         resolvedKeywords: undefined,
+        verificationType: undefined,
+        verificationHeader: undefined,
+        secretFingerprint: undefined,
         attachedServiceSid: undefined,
         previousServiceUrl: undefined,
         recordId: undefined,

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { CREDENTIAL_TYPES } from "../../store/types";
-import { commonInputs, validationMode } from "./common";
+import { CREDENTIAL_TYPES, type CredentialType } from "../../store/types";
+import { commonInputs, secretString, validationMode } from "./common";
 import { keywordConflicts, keywordsSchema } from "./keywords";
 import { SENDER_FORMAT_REASON, senderKind } from "./senders";
 
@@ -37,6 +37,45 @@ export const apiCredentialRef = {
   apiCredentialType: z.enum(CREDENTIAL_TYPES, { error: 'must be "twilio-sms" or "custom-rcs"' }).optional(),
 };
 
+/** The header an `hmac-sha256` verification reads when none is named. */
+export const DEFAULT_SIGNATURE_HEADER = "X-Signature";
+
+/** How a custom vendor proves that a delivery is theirs (contract: SmsWebhook `verification`). */
+export const webhookVerification = z.discriminatedUnion(
+  "type",
+  [
+    z.object({ type: z.literal("basic"), username: secretString, password: secretString }).strict(),
+    z.object({ type: z.literal("bearer"), token: secretString }).strict(),
+    z
+      .object({
+        type: z.literal("hmac-sha256"),
+        secret: secretString,
+        header: z
+          .string({ error: "must be a string" })
+          .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "must be an HTTP header name, e.g. X-Signature")
+          .optional(),
+      })
+      .strict(),
+  ],
+  {
+    error:
+      'must be {type:"basic",username,password}, {type:"bearer",token} or {type:"hmac-sha256",secret,header?}',
+  },
+);
+export type WebhookVerification = z.infer<typeof webhookVerification>;
+
+/** How the credential signs in to Twilio, when the webhook knows it from the credential resource. */
+export const CREDENTIAL_AUTHS = ["auth-token", "api-key"] as const;
+
+export const TWILIO_AUTH_TOKEN_NEEDED =
+  "is required: the credential signs in with an API key, but Twilio signs webhook requests with the account's auth token, which the receiver needs to check them";
+export const VERIFICATION_NEEDED =
+  'is required for a custom-vendor credential (CustomRcsCredential): say how the vendor proves a delivery is theirs, {type:"basic"|"bearer"|"hmac-sha256", …}';
+export const VERIFICATION_NOT_FOR_TWILIO =
+  "is for custom-vendor credentials; Twilio's deliveries are checked with X-Twilio-Signature (the account auth token)";
+export const AUTH_TOKEN_NOT_FOR_CUSTOM =
+  "is for Twilio SMS credentials (SmsApiCredential); a custom vendor's deliveries are checked with verification";
+
 export const smsWebhookInputs = z
   .object({
     ...commonInputs,
@@ -51,6 +90,10 @@ export const smsWebhookInputs = z
       .optional(),
     payloadMapping: z.record(z.string(), jsonPath).optional(),
     attachToMessagingService: z.boolean({ error: "must be true or false" }).optional(),
+    twilioAuthToken: secretString.optional(),
+    verification: webhookVerification.optional(),
+    /** Set by the resource class from an SmsApiCredential's inputs: whether it signs in with an API key. */
+    apiCredentialAuth: z.enum(CREDENTIAL_AUTHS, { error: 'must be "auth-token" or "api-key"' }).optional(),
     validation: validationMode.optional(),
   })
   .strict()
@@ -77,6 +120,8 @@ export const smsWebhookInputs = z
         });
       }
     }
+    for (const f of credentialRuleFailures(v, v.apiCredentialType, v.apiCredentialAuth))
+      ctx.addIssue({ code: "custom", path: [f.property], message: f.reason });
     if (v.type === "feedback" && v.keywords !== undefined) {
       ctx.addIssue({
         code: "custom",
@@ -87,3 +132,33 @@ export const smsWebhookInputs = z
   });
 
 export type SmsWebhookInputs = z.infer<typeof smsWebhookInputs>;
+
+/**
+ * What the credential's kind asks of a webhook: Twilio signs with the auth token (an API-key
+ * credential has none, so the webhook must carry it); a custom vendor must say how it proves itself.
+ * Used by the schema when the credential resource told its type, and by the handler for a bare id.
+ */
+export function credentialRuleFailures(
+  v: { twilioAuthToken?: string | undefined; verification?: unknown },
+  type: CredentialType | undefined,
+  auth: (typeof CREDENTIAL_AUTHS)[number] | undefined,
+): { property: string; reason: string }[] {
+  const failures: { property: string; reason: string }[] = [];
+  switch (type) {
+    case undefined:
+      break;
+    case "twilio-sms":
+      if (v.verification !== undefined)
+        failures.push({ property: "verification", reason: VERIFICATION_NOT_FOR_TWILIO });
+      if (auth === "api-key" && v.twilioAuthToken === undefined)
+        failures.push({ property: "twilioAuthToken", reason: TWILIO_AUTH_TOKEN_NEEDED });
+      break;
+    case "custom-rcs":
+      if (v.verification === undefined)
+        failures.push({ property: "verification", reason: VERIFICATION_NEEDED });
+      if (v.twilioAuthToken !== undefined)
+        failures.push({ property: "twilioAuthToken", reason: AUTH_TOKEN_NOT_FOR_CUSTOM });
+      break;
+  }
+  return failures;
+}

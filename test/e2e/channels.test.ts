@@ -8,21 +8,27 @@ import { openEmbeddedStore } from "../../store/embedded";
 import { TwilioEmulator } from "../twilio-emulator";
 import { expectSuccess, summary, TestStack } from "../support/pulumi";
 import { makeTestPki, type TestPki } from "../support/tls";
+import type { TestServer } from "../support/http-server";
+import { startReceiverHealthStub } from "../support/receiver-stub";
 
 /**
  * RCS custom-vendor credentials, webhooks and channel configurations on the real engine, against
  * the Twilio emulator and real loopback vendor servers (HTTPS with mutual TLS, an OAuth2 token server).
  */
 let emu: TwilioEmulator;
+/** Answers the provider's health check before it attaches a webhook to a service. */
+let receiver: TestServer;
 const stacks: TestStack[] = [];
 const servers: (http.Server | https.Server)[] = [];
 
 beforeAll(async () => {
   emu = await TwilioEmulator.start();
+  receiver = await startReceiverHealthStub();
 });
 afterAll(async () => {
   for (const s of stacks) s.cleanup();
   for (const s of servers) s.close();
+  await receiver.close();
   await emu.stop();
 });
 
@@ -31,7 +37,7 @@ async function stack(fixture: string, options: Parameters<typeof TestStack.creat
     ...options,
     config: {
       "smschannels:twilioApiUrl": emu.url,
-      "smschannels:webhookBaseUrl": "https://hooks.example.com",
+      "smschannels:webhookBaseUrl": receiver.base,
       ...options.config,
     },
   });
@@ -91,7 +97,7 @@ test("the whole example stack: preview, up, a change, refresh, destroy; the serv
   expect(summary(up.output)["created"]).toBe(7);
   const out = await s.outputs();
   expect(out["inboundWebhookUrl"]).toMatch(
-    /^https:\/\/hooks\.example\.com\/v1\/sandboxes\/prod\/webhooks\/whk_[0-9a-f]{24}$/,
+    new RegExp(`^${receiver.base}/v1/sandboxes/prod/webhooks/whk_[0-9a-f]{24}$`),
   );
   expect(emu.getService(a.smsService)?.inboundRequestUrl).toBe(out["inboundWebhookUrl"]);
   expect(emu.getService(a.smsService)?.statusCallback).toBe(out["feedbackWebhookUrl"]);

@@ -46,12 +46,17 @@ type Schema<S extends z.ZodType, Replaced extends string = never> = Omit<
 };
 /** The credential (and webhooks) are given as resources or ids; the class turns them into these. */
 type Refs = "apiCredentialId" | "apiCredentialType";
+/** Set by the class from the credential resource: how an SmsApiCredential signs in. */
+type WebhookRefs = Refs | "apiCredentialAuth";
 
 // "Argument of type 'false' is not assignable to parameter of type 'true'" below: provider/resources/args.ts
 // and the schema of that resource disagree; change both.
 assertEqual<Plain<SmsApiCredentialArgs>, Plain<Schema<typeof smsApiCredentialInputs>>>(true);
 assertEqual<Plain<CustomRcsCredentialArgs>, Plain<Schema<typeof customRcsCredentialInputs>>>(true);
-assertEqual<Plain<Omit<SmsWebhookArgs, "apiCredential">>, Plain<Schema<typeof smsWebhookInputs, Refs>>>(true);
+assertEqual<
+  Plain<Omit<SmsWebhookArgs, "apiCredential">>,
+  Plain<Schema<typeof smsWebhookInputs, WebhookRefs>>
+>(true);
 assertEqual<
   Plain<Omit<ChannelConfigurationArgs, "apiCredential" | "webhooks">>,
   Plain<Schema<typeof channelConfigurationInputs, Refs | "webhookIds">>

@@ -174,21 +174,26 @@ describe("diff: SmsWebhook", () => {
   };
 
   function setup(extra: Inputs = {}) {
+    const token = secret();
     const news: Inputs = {
       ...PROVIDER,
       name: "inbound",
       type: "inbound",
       apiCredentialId: recordId(),
       apiCredentialType: "custom-rcs",
+      // A custom vendor's webhook says how deliveries are verified; the secret is compared by fingerprint.
+      verification: { type: "bearer", token },
       keywords,
       payloadMapping: { inboundMessage: "message.text", profileNumber: "from" },
       attachToMessagingService: false,
       ...extra,
     };
-    const { apiCredentialType: _t, ...plain } = news;
+    const { apiCredentialType: _t, verification: _v, ...plain } = news;
     const olds = outputsOf(plain, {
       apiCredentialType: "custom-rcs",
       webhookUrl: "https://hooks.example.com/v1/sandboxes/prod/webhooks/x",
+      verificationType: "bearer",
+      secretFingerprint: fingerprintSecret({ verification: { token } }),
     });
     return { news, olds };
   }
@@ -248,6 +253,22 @@ describe("diff: SmsWebhook", () => {
   it("a sandbox change replaces", async () => {
     const { news, olds } = setup();
     await expect(diff(olds, { ...news, sandbox: "staging" })).resolves.toEqual(REPLACE);
+  });
+
+  it("a new verification secret, or a new twilioAuthToken, updates in place (through the fingerprint)", async () => {
+    const { news, olds } = setup();
+    await expect(diff(olds, { ...news, verification: { type: "bearer", token: secret() } })).resolves.toEqual(
+      UPDATE,
+    );
+    const twilio = setup({
+      apiCredentialType: "twilio-sms",
+      verification: undefined,
+      payloadMapping: undefined,
+    });
+    const token = secret();
+    const withToken = { ...twilio.olds, secretFingerprint: fingerprintSecret({ twilioAuthToken: token }) };
+    await expect(diff(withToken, { ...twilio.news, twilioAuthToken: token })).resolves.toEqual(NO_CHANGE);
+    await expect(diff(withToken, { ...twilio.news, twilioAuthToken: secret() })).resolves.toEqual(UPDATE);
   });
 
   it("an unknown apiCredentialId is a change", async () => {

@@ -547,6 +547,8 @@ describe("resolveSettings", () => {
     expect(s.twilioTimeoutMs).toBe(300);
     // Not in stack config: the environment's value is used.
     expect(s.storeUrl).toBe("https://env-store.example.com");
+    // The private store service is no webhook base URL (issue 8): webhooks need the receiver's.
+    expect(s).not.toHaveProperty("webhookBaseUrl");
   });
 
   it("an empty stack config value falls back to the environment, and an empty env value to the default", () => {
@@ -559,11 +561,10 @@ describe("resolveSettings", () => {
     expect(s.storePath).toBe(path.join(project, ".smschannels", "store.db"));
   });
 
-  it("webhookBaseUrl defaults to storeUrl", () => {
+  it("webhookBaseUrl has no default: the store service is private, never the receiver (issue 8)", () => {
     expect(
-      resolveSettings(config({ "smschannels:storeUrl": "https://store.example.com/" }), {}, project)
-        .webhookBaseUrl,
-    ).toBe("https://store.example.com");
+      resolveSettings(config({ "smschannels:storeUrl": "https://store.example.com/" }), {}, project),
+    ).not.toHaveProperty("webhookBaseUrl");
   });
 
   it("resolves a relative storePath against the project folder and keeps an absolute one", () => {

@@ -29,12 +29,19 @@ const clash = (word: string, first: string): string =>
   `"${word}" is already a keyword of ${first}; ${UNIQUE}`;
 const KEYWORD_FORMAT = "must be one word of letters or digits (at most 30 characters)";
 const cat = (keywords: unknown[], reply = "ok") => ({ keywords, reply });
+/** A custom vendor's webhook must say how deliveries are verified. */
+const BEARER = { type: "bearer", token: randomBytes(16).toString("hex") };
 
 describe("parseInputs(smsWebhookInputs)", () => {
   describe("a complete valid input", () => {
     it("an inbound webhook keeps every value and gets sandbox prod", () => {
       const raw = inputs({
         apiCredentialType: "custom-rcs",
+        verification: {
+          type: "hmac-sha256",
+          secret: randomBytes(16).toString("hex"),
+          header: "X-Vendor-Sig",
+        },
         senderNumber: "+14155550100",
         keywords: {
           optIn: cat(["Join"], "Welcome back"),
@@ -79,7 +86,9 @@ describe("parseInputs(smsWebhookInputs)", () => {
       const id = credentialId();
       expect(expectValid(inputs({ apiCredentialId: id })).apiCredentialId).toBe(id);
       expect(expectValid(inputs({ apiCredentialType: "twilio-sms" })).apiCredentialType).toBe("twilio-sms");
-      expect(expectValid(inputs({ apiCredentialType: "custom-rcs" })).apiCredentialType).toBe("custom-rcs");
+      expect(
+        expectValid(inputs({ apiCredentialType: "custom-rcs", verification: BEARER })).apiCredentialType,
+      ).toBe("custom-rcs");
       expect(expectValid(inputs()).apiCredentialType).toBeUndefined();
     });
 
@@ -458,14 +467,17 @@ describe("parseInputs(smsWebhookInputs)", () => {
         originTimestamp: "meta.sent_at",
         inboundNumber: "recipients[0].number",
       };
-      expect(expectValid(inputs({ apiCredentialType: "custom-rcs", payloadMapping })).payloadMapping).toEqual(
-        payloadMapping,
-      );
+      expect(
+        expectValid(inputs({ apiCredentialType: "custom-rcs", verification: BEARER, payloadMapping }))
+          .payloadMapping,
+      ).toEqual(payloadMapping);
     });
 
     it("accepts every feedback field on a feedback webhook", () => {
       const payloadMapping = { clientReference: "ref", code: "error.code", status: "$status" };
-      expectValid(inputs({ type: "feedback", apiCredentialType: "custom-rcs", payloadMapping }));
+      expectValid(
+        inputs({ type: "feedback", apiCredentialType: "custom-rcs", verification: BEARER, payloadMapping }),
+      );
     });
 
     it("accepts a mapping while the credential's type is not known yet (the store is asked later)", () => {
@@ -639,5 +651,79 @@ describe("parseInputs(smsWebhookInputs)", () => {
         expect(r.failures).toEqual([{ property: "senderNumber", reason: SENDER_FORMAT_REASON }]);
       },
     );
+  });
+
+  describe("twilioAuthToken and verification: what the credential's kind asks", () => {
+    const token = (): string => randomBytes(16).toString("hex");
+    const VERIFICATION_NEEDED =
+      'is required for a custom-vendor credential (CustomRcsCredential): say how the vendor proves a delivery is theirs, {type:"basic"|"bearer"|"hmac-sha256", …}';
+    const TOKEN_NEEDED =
+      "is required: the credential signs in with an API key, but Twilio signs webhook requests with the account's auth token, which the receiver needs to check them";
+
+    it.each([
+      [{ type: "basic", username: "acme", password: token() }],
+      [{ type: "bearer", token: token() }],
+      [{ type: "hmac-sha256", secret: token() }],
+      [{ type: "hmac-sha256", secret: token(), header: "X-Hub-Signature-256" }],
+    ])("accepts the verification %p on a custom-vendor credential", (verification) => {
+      expect(expectValid(inputs({ apiCredentialType: "custom-rcs", verification })).verification).toEqual(
+        verification,
+      );
+    });
+
+    it("requires verification on a custom-vendor credential", () => {
+      expectOnlyFailureAt(inputs({ apiCredentialType: "custom-rcs" }), "verification", VERIFICATION_NEEDED);
+    });
+
+    it("refuses verification on a Twilio credential, and twilioAuthToken on a custom one", () => {
+      expectOnlyFailureAt(
+        inputs({ apiCredentialType: "twilio-sms", verification: BEARER }),
+        "verification",
+        /^is for custom-vendor credentials/,
+      );
+      expectOnlyFailureAt(
+        inputs({ apiCredentialType: "custom-rcs", verification: BEARER, twilioAuthToken: token() }),
+        "twilioAuthToken",
+        /^is for Twilio SMS credentials/,
+      );
+    });
+
+    it("requires twilioAuthToken when the Twilio credential signs in with an API key", () => {
+      expectOnlyFailureAt(
+        inputs({ apiCredentialType: "twilio-sms", apiCredentialAuth: "api-key" }),
+        "twilioAuthToken",
+        TOKEN_NEEDED,
+      );
+      expectValid(
+        inputs({ apiCredentialType: "twilio-sms", apiCredentialAuth: "api-key", twilioAuthToken: token() }),
+      );
+      expectValid(inputs({ apiCredentialType: "twilio-sms", apiCredentialAuth: "auth-token" }));
+    });
+
+    it.each([
+      [{ type: "hmac" }, "verification.type"],
+      [{ type: "basic", username: "u" }, "verification.password"],
+      [{ type: "bearer", token: "" }, "verification.token"],
+      [{ type: "bearer", token: "t", extra: 1 }, "verification"],
+      [{ type: "hmac-sha256", secret: "s", header: "not a header" }, "verification.header"],
+      ["bearer abc", "verification"],
+    ])("refuses the verification %p at %s", (verification, property) => {
+      const r = parse(inputs({ apiCredentialType: "custom-rcs", verification }));
+      expect(r.failures.map((f) => f.property)).toEqual([property]);
+    });
+
+    it.each([[""], [42]])("refuses the twilioAuthToken %p", (twilioAuthToken) => {
+      const r = parse(inputs({ apiCredentialType: "twilio-sms", twilioAuthToken }));
+      expect(r.failures.map((f) => f.property)).toEqual(["twilioAuthToken"]);
+    });
+
+    it("an unknown verification or token is not reported in preview", () => {
+      expect(parse(inputs({ apiCredentialType: "custom-rcs", verification: UNKNOWN })).failures).toEqual([]);
+      expect(
+        parse(
+          inputs({ apiCredentialType: "twilio-sms", apiCredentialAuth: "api-key", twilioAuthToken: UNKNOWN }),
+        ).failures,
+      ).toEqual([]);
+    });
   });
 });
