@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ChannelConfigurationArgs } from "./args";
 import { dynamicProvider } from "./provider";
+import { ownerUrn } from "./urn";
 import { credentialInputs, webhookIds } from "./references";
 import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
@@ -32,7 +33,7 @@ export class ChannelConfiguration extends pulumi.dynamic.Resource {
         ...(ids ? { webhookIds: ids } : {}),
         sandbox: args.sandbox ?? "prod",
         name: args.name ?? name,
-        ownerUrn: pulumi.createUrn(name, ChannelConfiguration.__pulumiType, opts?.parent),
+        ownerUrn: ownerUrn(name, ChannelConfiguration.__pulumiType, opts),
         status: undefined,
         recordId: undefined,
         recordVersion: undefined,

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CustomRcsCredentialArgs } from "./args";
 import { dynamicProvider } from "./provider";
+import { ownerUrn } from "./urn";
 import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /**
@@ -41,7 +42,7 @@ export class CustomRcsCredential extends pulumi.dynamic.Resource {
         name: args.name ?? name,
         auth: pulumi.secret(args.auth),
         headers: args.headers === undefined ? undefined : pulumi.secret(args.headers),
-        ownerUrn: pulumi.createUrn(name, CustomRcsCredential.__pulumiType, opts?.parent),
+        ownerUrn: ownerUrn(name, CustomRcsCredential.__pulumiType, opts),
         vendor: undefined,
         credentialType: undefined,
         authType: undefined,

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SmsApiCredentialArgs } from "./args";
 import { dynamicProvider } from "./provider";
 import type { CredentialAuth } from "./references";
+import { ownerUrn } from "./urn";
 import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /**
@@ -42,7 +43,7 @@ export class SmsApiCredential extends pulumi.dynamic.Resource {
         name: args.name ?? name,
         authToken: args.authToken === undefined ? undefined : pulumi.secret(args.authToken),
         apiKeySecret: args.apiKeySecret === undefined ? undefined : pulumi.secret(args.apiKeySecret),
-        ownerUrn: pulumi.createUrn(name, SmsApiCredential.__pulumiType, opts?.parent),
+        ownerUrn: ownerUrn(name, SmsApiCredential.__pulumiType, opts),
         vendor: undefined,
         credentialType: undefined,
         accountFriendlyName: undefined,

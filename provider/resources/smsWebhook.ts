@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { SmsWebhookArgs } from "./args";
 import { dynamicProvider } from "./provider";
+import { ownerUrn } from "./urn";
 import { credentialInputs } from "./references";
 import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
@@ -40,7 +41,7 @@ export class SmsWebhook extends pulumi.dynamic.Resource {
         verification: args.verification === undefined ? undefined : pulumi.secret(args.verification),
         sandbox: args.sandbox ?? "prod",
         name: args.name ?? name,
-        ownerUrn: pulumi.createUrn(name, SmsWebhook.__pulumiType, opts?.parent),
+        ownerUrn: ownerUrn(name, SmsWebhook.__pulumiType, opts),
         webhookUrl: undefined,
         resolvedKeywords: undefined,
         verificationType: undefined,
