@@ -4,7 +4,7 @@ import { channelConfigurationInputs, type ChannelConfigurationInputs } from "../
 import { senderKind } from "../schema/senders";
 import { describeTwilioFailure } from "../twilio/errors";
 import { applyMode, fields, InputError, pick, validationMode } from "./common";
-import { context } from "./context";
+import type { ProviderContext } from "./context";
 import { missingCredential, storedCredential, storeRuleFailures, twilioAuthOfStored } from "./credentials";
 import { recordHandlers } from "./record";
 
@@ -26,9 +26,13 @@ const DATA_FIELDS = [
  * checked with the stored credential at create and update (never in preview, when the record may
  * not exist yet).
  */
-async function checkSender(v: ChannelConfigurationInputs, credential: StoredRecord): Promise<CheckFailure[]> {
+async function checkSender(
+  ctx: ProviderContext,
+  v: ChannelConfigurationInputs,
+  credential: StoredRecord,
+): Promise<CheckFailure[]> {
   // An rcs channel on a twilio-sms credential is the store's to refuse, inside its write transaction.
-  const mode = validationMode(v.validation);
+  const mode = validationMode(ctx, v.validation);
   if (
     v.channel === "rcs" ||
     credential.credentialType !== "twilio-sms" ||
@@ -40,7 +44,7 @@ async function checkSender(v: ChannelConfigurationInputs, credential: StoredReco
   const inbound = credential.data["inboundNumber"];
   if (inbound === v.senderNumber) return [];
   const service = credential.data["messagingServiceSid"] as string | undefined;
-  const numbers = await context().validator.senderNumbers(await twilioAuthOfStored(credential), service);
+  const numbers = await ctx.validator.senderNumbers(await twilioAuthOfStored(ctx, credential), service);
   if (!numbers.ok) {
     return applyMode(mode, v.name, [
       {
@@ -78,11 +82,11 @@ export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
   ],
   checkNeeds: ["sandbox", "apiCredentialId", "apiCredentialType", "channel"],
 
-  async checkKnown(v) {
+  async checkKnown(ctx, v) {
     // A credential resource gave its type already (and the schema judged it). A bare id: judge it by
     // the store's own rules against the stored credential, so preview says what the write would.
     if (v.apiCredentialType) return [];
-    const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
+    const credential = await storedCredential(ctx, TYPE, v.sandbox, v.apiCredentialId);
     if (!credential) return [missingCredential(v.sandbox, v.apiCredentialId)];
     return storeRuleFailures(
       { kind: "channel-configuration", name: v.name, sandbox: v.sandbox, data: { channel: v.channel } },
@@ -90,10 +94,10 @@ export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
     );
   },
 
-  async prepare(v) {
-    const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
+  async prepare(ctx, v) {
+    const credential = await storedCredential(ctx, TYPE, v.sandbox, v.apiCredentialId);
     if (!credential) throw new InputError(TYPE, [missingCredential(v.sandbox, v.apiCredentialId)]);
-    const failures = await checkSender(v, credential);
+    const failures = await checkSender(ctx, v, credential);
     if (failures.length > 0) throw new InputError(TYPE, failures);
     const refs: RecordRef[] = [
       { kind: "api-credential", id: v.apiCredentialId },
@@ -108,7 +112,7 @@ export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
     };
   },
 
-  outputs: (_v, record) => ({ apiCredentialType: record.data["apiCredentialType"], status: "active" }),
+  outputs: (_ctx, _v, record) => ({ apiCredentialType: record.data["apiCredentialType"], status: "active" }),
 
-  readProps: (record) => ({ ...fields(record.data, DATA_FIELDS), status: "active" }),
+  readProps: (_ctx, record) => ({ ...fields(record.data, DATA_FIELDS), status: "active" }),
 });

@@ -5,7 +5,7 @@ import type { StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
 import { containsUnknown, isUnknown } from "../schema/check";
 import type { ValidationMode } from "../schema/common";
-import { context } from "./context";
+import type { ProviderContext } from "./context";
 import { warn } from "./log";
 
 export type Inputs = Record<string, unknown>;
@@ -18,6 +18,29 @@ export interface ResourceHandlers {
   read(id: string, props: Inputs): Promise<pulumi.dynamic.ReadResult>;
   update(id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult>;
   delete(id: string, props: Inputs): Promise<void>;
+}
+
+/**
+ * The same six methods, taking the provider context first: what each resource module implements,
+ * and what tests call with a context of their own (a SQLite store in a temporary folder, the Twilio
+ * emulator). `configure` binds them to the process's context (see bindHandlers).
+ */
+export type ContextHandlers = {
+  [K in keyof ResourceHandlers]: (
+    ctx: ProviderContext,
+    ...args: Parameters<ResourceHandlers[K]>
+  ) => ReturnType<ResourceHandlers[K]>;
+};
+
+export function bindHandlers(h: ContextHandlers, ctx: ProviderContext): ResourceHandlers {
+  return {
+    check: (olds, news) => h.check(ctx, olds, news),
+    diff: (id, olds, news) => h.diff(ctx, id, olds, news),
+    create: (inputs) => h.create(ctx, inputs),
+    read: (id, props) => h.read(ctx, id, props),
+    update: (id, olds, news) => h.update(ctx, id, olds, news),
+    delete: (id, props) => h.delete(ctx, id, props),
+  };
 }
 
 /** A resource operation that cannot go on; the message names the fields at fault. */
@@ -35,9 +58,9 @@ export class InputError extends Error {
   }
 }
 
-export function validationMode(perResource: unknown): ValidationMode {
+export function validationMode(ctx: ProviderContext, perResource: unknown): ValidationMode {
   if (perResource === "strict" || perResource === "warn" || perResource === "off") return perResource;
-  return context().settings.validation;
+  return ctx.settings.validation;
 }
 
 /** Twilio's verdicts: failures in `strict`, warnings in `warn`. */

@@ -14,11 +14,22 @@ import { warn } from "./log";
  */
 export class ProviderContext {
   private storePromise: Promise<CredentialStore> | undefined;
+  private vendor: CustomVendorClient | undefined;
+  private readonly ownsStore: boolean;
   readonly http: TwilioHttpClient;
   readonly validator: TwilioValidator;
   readonly actor: string;
 
-  constructor(readonly settings: ProviderSettings) {
+  /**
+   * `store`: an open store to use instead of the one the settings name (tests: a SQLite store in a
+   * temporary folder); the context does not close it.
+   */
+  constructor(
+    readonly settings: ProviderSettings,
+    store?: CredentialStore,
+  ) {
+    this.ownsStore = store === undefined;
+    if (store) this.storePromise = Promise.resolve(store);
     this.http = new TwilioHttpClient({
       ...(settings.twilioApiUrl ? { apiUrl: settings.twilioApiUrl } : {}),
       timeoutMs: settings.twilioTimeoutMs,
@@ -33,12 +44,17 @@ export class ProviderContext {
     this.actor = `pulumi:${user}@${os.hostname()}`;
   }
 
-  private vendor: CustomVendorClient | undefined;
-
   /** The custom-vendor transport, with its OAuth2 token cache, shared by every custom credential. */
   vendorClient(): CustomVendorClient {
     this.vendor ??= new CustomVendorClient({ timeoutMs: this.settings.twilioTimeoutMs });
     return this.vendor;
+  }
+
+  /** Closes the network clients and the store it opened (not one given to the constructor). */
+  async close(): Promise<void> {
+    const opened = this.ownsStore ? this.storePromise?.catch(() => undefined) : undefined;
+    this.storePromise = undefined;
+    await Promise.all([this.http.close(), this.vendor?.close(), opened?.then((s) => s?.close())]);
   }
 
   store(): Promise<CredentialStore> {
@@ -64,15 +80,7 @@ export class ProviderContext {
   }
 }
 
-let current: ProviderContext | undefined;
-
-/** Called once per resource type by the dynamic provider host, with the whole stack config. */
-export function configureContext(req: { config: ConfigSource } | undefined): void {
-  current ??= new ProviderContext(resolveSettings(req?.config));
-}
-
-export function context(): ProviderContext {
-  // An engine that never calls configure still gets the environment's settings.
-  current ??= new ProviderContext(resolveSettings(undefined));
-  return current;
+/** The context of this provider process, from the stack config the engine hands `configure`. */
+export function contextFromConfig(req: { config: ConfigSource } | undefined): ProviderContext {
+  return new ProviderContext(resolveSettings(req?.config));
 }

@@ -5,15 +5,16 @@ import type { StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
 import type { TwilioAuth } from "../twilio/client";
 import { storeFailure } from "./common";
-import { context } from "./context";
+import type { ProviderContext } from "./context";
 
 /** The credential a webhook or channel names, as the store has it now. */
 export async function storedCredential(
+  ctx: ProviderContext,
   typeName: string,
   sandbox: string,
   id: string,
 ): Promise<StoredRecord | undefined> {
-  const store = await context().store();
+  const store = await ctx.store();
   return store.get(sandbox, "api-credential", id).catch((e: unknown) => {
     throw storeFailure(typeName, e);
   });
@@ -27,8 +28,7 @@ export function missingCredential(sandbox: string, id: string): CheckFailure {
 }
 
 /** Twilio sign-in of a stored twilio-sms credential (its secret read from the store, audited). */
-export async function twilioAuthOfStored(record: StoredRecord): Promise<TwilioAuth> {
-  const ctx = context();
+export async function twilioAuthOfStored(ctx: ProviderContext, record: StoredRecord): Promise<TwilioAuth> {
   const store = await ctx.store();
   const secret = await store.readSecret(record.sandbox, "api-credential", record.id, { actor: ctx.actor });
   const accountSid = String(record.data["accountSid"]);

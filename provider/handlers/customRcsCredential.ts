@@ -3,21 +3,21 @@ import type { CheckFailure } from "../schema/check";
 import type { TwilioAuth } from "../twilio/client";
 import { renderPayload } from "../../net/vendor/template";
 import { applyMode, fields, InputError, pick, validationMode } from "./common";
-import { context } from "./context";
+import type { ProviderContext } from "./context";
 import { recordHandlers, same } from "./record";
 
 const TYPE = "CustomRcsCredential";
 const TWILIO_MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Messages\.json$/;
 
 /** The account of a Twilio Messages API URL (at Twilio, or at the configured twilioApiUrl). */
-export function twilioMessagesAccount(providerUrl: string): string | undefined {
+export function twilioMessagesAccount(ctx: ProviderContext, providerUrl: string): string | undefined {
   let u: URL;
   try {
     u = new URL(providerUrl);
   } catch {
     return undefined;
   }
-  const apiUrl = context().settings.twilioApiUrl;
+  const apiUrl = ctx.settings.twilioApiUrl;
   const atTwilio =
     u.hostname === "api.twilio.com" || (apiUrl !== undefined && new URL(apiUrl).origin === u.origin);
   const base = apiUrl ? new URL(apiUrl).pathname.replace(/\/+$/, "") : "";
@@ -26,8 +26,11 @@ export function twilioMessagesAccount(providerUrl: string): string | undefined {
 }
 
 /** For a Twilio Messages URL with basic auth: the Twilio sign-in it amounts to. */
-function twilioAuthOf(v: CustomRcsCredentialInputs): { auth: TwilioAuth; urlAccount: string } | undefined {
-  const urlAccount = twilioMessagesAccount(v.providerUrl);
+function twilioAuthOf(
+  ctx: ProviderContext,
+  v: CustomRcsCredentialInputs,
+): { auth: TwilioAuth; urlAccount: string } | undefined {
+  const urlAccount = twilioMessagesAccount(ctx, v.providerUrl);
   if (!urlAccount || v.auth.type !== "basic") return undefined;
   const { username, password } = v.auth;
   if (username.startsWith("SK"))
@@ -37,11 +40,12 @@ function twilioAuthOf(v: CustomRcsCredentialInputs): { auth: TwilioAuth; urlAcco
 
 /** Twilio's verdict, with its fields renamed to this resource's inputs. */
 async function validate(
+  ctx: ProviderContext,
   v: CustomRcsCredentialInputs,
 ): Promise<{ failures: CheckFailure[]; validatedAt?: string }> {
-  const mode = validationMode(v.validation);
+  const mode = validationMode(ctx, v.validation);
   if (mode === "off") return { failures: [] };
-  const twilio = twilioAuthOf(v);
+  const twilio = twilioAuthOf(ctx, v);
   const failures: CheckFailure[] = [];
   if (!twilio) {
     if (v.messagingServiceSid) {
@@ -60,7 +64,7 @@ async function validate(
     });
     return { failures: applyMode(mode, v.name, failures) };
   }
-  const report = await context().validator.checkSmsCredential({
+  const report = await ctx.validator.checkSmsCredential({
     auth: twilio.auth,
     ...(v.messagingServiceSid ? { messagingServiceSid: v.messagingServiceSid, requireRcsSender: true } : {}),
   });
@@ -116,12 +120,12 @@ export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
   secretFields: ["auth", "headers"],
   checkNeeds: ["providerUrl", "auth", "messagingServiceSid", "validation"],
 
-  async checkKnown(v) {
-    return (await validate(v)).failures;
+  async checkKnown(ctx, v) {
+    return (await validate(ctx, v)).failures;
   },
 
-  async prepare(v, phase, olds) {
-    const { failures, validatedAt } = await validate(v);
+  async prepare(ctx, v, phase, olds) {
+    const { failures, validatedAt } = await validate(ctx, v);
     if (failures.length > 0) throw new InputError(TYPE, failures);
     let verification: Record<string, unknown> = pick(olds ?? {}, [
       "verifiedAt",
@@ -135,7 +139,7 @@ export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
         toNumber: v.verifyConnection.to,
         message: v.verifyConnection.message,
       });
-      const answer = await context()
+      const answer = await ctx
         .vendorClient()
         .send({
           providerUrl: v.providerUrl,
@@ -165,9 +169,9 @@ export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
     };
   },
 
-  outputs: (_v, record) => ({ vendor: "custom", ...pick(record.data, COMPUTED_FIELDS) }),
+  outputs: (_ctx, _v, record) => ({ vendor: "custom", ...pick(record.data, COMPUTED_FIELDS) }),
 
-  readProps: (record) => ({
+  readProps: (_ctx, record) => ({
     vendor: "custom",
     credentialType: "custom-rcs",
     ...fields(record.data, [...DATA_FIELDS, ...COMPUTED_FIELDS]),

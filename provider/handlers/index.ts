@@ -3,13 +3,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource } from "../config";
 import { channelConfiguration } from "./channelConfiguration";
-import type { ResourceHandlers } from "./common";
-import { configureContext } from "./context";
+import { bindHandlers, type ContextHandlers } from "./common";
+import { contextFromConfig, type ProviderContext } from "./context";
 import { customRcsCredential } from "./customRcsCredential";
 import { smsApiCredential } from "./smsApiCredential";
 import { smsWebhook } from "./smsWebhook";
 
-export type { ResourceHandlers } from "./common";
+export type { ContextHandlers, ResourceHandlers } from "./common";
+export { ProviderContext } from "./context";
 
 export const RESOURCE_TYPES = [
   "SmsApiCredential",
@@ -19,7 +20,7 @@ export const RESOURCE_TYPES = [
 ] as const;
 export type ResourceTypeName = (typeof RESOURCE_TYPES)[number];
 
-export function handlersFor(type: ResourceTypeName): ResourceHandlers {
+export function handlersFor(type: ResourceTypeName): ContextHandlers {
   switch (type) {
     case "SmsApiCredential":
       return smsApiCredential;
@@ -36,23 +37,18 @@ export function handlersFor(type: ResourceTypeName): ResourceHandlers {
   }
 }
 
+/** One per provider process: the engine configures every resource type's provider with the same stack config. */
+let processContext: ProviderContext | undefined;
+
 /**
- * Called by the serialized provider with the whole stack config: opens the shared context once per
- * process, then gives the provider object its CRUD methods.
+ * Called by the serialized provider with the whole stack config: builds the process's context once,
+ * then gives the provider object its CRUD methods, bound to that context.
  */
 export async function configure(
   req: { config: ConfigSource } | undefined,
   provider: Partial<pulumi.dynamic.ResourceProvider>,
   type: ResourceTypeName,
 ): Promise<void> {
-  configureContext(req);
-  const h = handlersFor(type);
-  Object.assign(provider, {
-    check: h.check,
-    diff: h.diff,
-    create: h.create,
-    read: h.read,
-    update: h.update,
-    delete: h.delete,
-  });
+  processContext ??= contextFromConfig(req);
+  Object.assign(provider, bindHandlers(handlersFor(type), processContext));
 }

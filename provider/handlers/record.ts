@@ -4,8 +4,8 @@ import type { CredentialType, RecordKind, RecordRef, SecretPayload, StoredRecord
 import { containsUnknown, parseInputs, type CheckFailure } from "../schema/check";
 import type { ValidationMode } from "../schema/common";
 import { anyUnknown, compact, createOrAdopt, diffFields, InputError, pick, storeFailure } from "./common";
-import type { Inputs, ResourceHandlers } from "./common";
-import { context } from "./context";
+import type { ContextHandlers, Inputs } from "./common";
+import type { ProviderContext } from "./context";
 
 /** The inputs every record resource has (see schema/common.ts). */
 export interface BaseInputs {
@@ -39,27 +39,33 @@ export interface RecordResourceSpec<V extends BaseInputs> {
   /** Fields that must all be known before `checkKnown` can ask Twilio or the store. */
   readonly checkNeeds?: readonly string[];
   /** Checks that need other systems (Twilio, the store), run once the values are known. */
-  checkKnown?(v: V): Promise<CheckFailure[]>;
-  prepare(v: V, phase: "create" | "update", olds: Inputs | undefined): Promise<Prepared>;
+  checkKnown?(ctx: ProviderContext, v: V): Promise<CheckFailure[]>;
+  prepare(
+    ctx: ProviderContext,
+    v: V,
+    phase: "create" | "update",
+    olds: Inputs | undefined,
+  ): Promise<Prepared>;
   /** Outputs computed from the stored record (beyond the plain inputs and the common ones). */
-  outputs?(v: V, record: StoredRecord): Inputs;
+  outputs?(ctx: ProviderContext, v: V, record: StoredRecord): Inputs;
   /** Refreshed outputs from the stored record. */
-  readProps(record: StoredRecord): Inputs;
+  readProps(ctx: ProviderContext, record: StoredRecord): Inputs;
   /** Side effects after the record is written (attach a webhook); may add outputs. Undone by `afterDelete`. */
   afterWrite?(
+    ctx: ProviderContext,
     v: V,
     record: StoredRecord,
     phase: "create" | "update",
     olds: Inputs | undefined,
   ): Promise<Inputs | void>;
-  afterDelete?(props: Inputs): Promise<void>;
+  afterDelete?(ctx: ProviderContext, props: Inputs): Promise<void>;
 }
 
 /**
  * Check/diff/create/read/update/delete for a resource kept as one store record. The resource
  * modules only say what is particular to them; the contract's common behaviour lives here once.
  */
-export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>): ResourceHandlers {
+export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>): ContextHandlers {
   const secretOf = (v: Inputs): SecretPayload | undefined => {
     if (!spec.secretFields) return undefined;
     const s = pick(v, spec.secretFields);
@@ -71,12 +77,12 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
     if (parsed.failures.length > 0 || !parsed.value) throw new InputError(spec.type, parsed.failures);
     return parsed.value;
   };
-  const outputsOf = (v: V, record: StoredRecord, extra: Inputs | void): Inputs =>
+  const outputsOf = (ctx: ProviderContext, v: V, record: StoredRecord, extra: Inputs | void): Inputs =>
     compact({
       ...pick(v as unknown as Inputs, spec.plainFields),
       ...(v.ownerUrn ? { ownerUrn: v.ownerUrn } : {}),
       ...(spec.credentialType ? { credentialType: spec.credentialType } : {}),
-      ...spec.outputs?.(v, record),
+      ...spec.outputs?.(ctx, v, record),
       ...(record.secretFingerprint ? { secretFingerprint: record.secretFingerprint } : {}),
       recordId: record.id,
       recordVersion: record.version,
@@ -84,7 +90,7 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
     });
 
   return {
-    async check(_olds, news) {
+    async check(ctx, _olds, news) {
       const parsed = parseInputs(spec.schema, news, spec.crossFieldGuard);
       const failures = [...parsed.failures];
       if (
@@ -93,12 +99,12 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
         spec.checkKnown &&
         !anyUnknown(news, spec.checkNeeds ?? [])
       ) {
-        failures.push(...(await spec.checkKnown(parsed.value)));
+        failures.push(...(await spec.checkKnown(ctx, parsed.value)));
       }
       return { inputs: news, failures };
     },
 
-    async diff(_id, olds, rawNews) {
+    async diff(_ctx, _id, olds, rawNews) {
       // Compare with the defaults applied, as the outputs were written (`executionField` and the like).
       const news = {
         ...rawNews,
@@ -113,11 +119,10 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
       return diffFields(olds, news, spec.plainFields, fingerprint);
     },
 
-    async create(inputs) {
+    async create(ctx, inputs) {
       const v = parseOrThrow(inputs);
-      const ctx = context();
       const store = await ctx.store();
-      const prepared = await spec.prepare(v, "create", undefined);
+      const prepared = await spec.prepare(ctx, v, "create", undefined);
       const secret = secretOf(v as unknown as Inputs);
       const record = await createOrAdopt(
         spec.type,
@@ -152,15 +157,15 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
           ),
       );
       const extra = spec.afterWrite
-        ? await undoOnFailure(spec.afterWrite(v, record, "create", undefined), () =>
+        ? await undoOnFailure(spec.afterWrite(ctx, v, record, "create", undefined), () =>
             store.delete(v.sandbox, spec.kind, record.id, { actor: ctx.actor }),
           )
         : undefined;
-      return { id: record.id, outs: outputsOf(v, record, { ...prepared.outputs, ...(extra ?? {}) }) };
+      return { id: record.id, outs: outputsOf(ctx, v, record, { ...prepared.outputs, ...(extra ?? {}) }) };
     },
 
-    async read(id, props) {
-      const store = await context().store();
+    async read(ctx, id, props) {
+      const store = await ctx.store();
       const record = await store
         .get(String(props["sandbox"] ?? "prod"), spec.kind, id)
         .catch((e: unknown) => {
@@ -173,7 +178,7 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
         props: compact({
           ...props,
           name: record.name,
-          ...spec.readProps(record),
+          ...spec.readProps(ctx, record),
           ...(record.secretFingerprint ? { secretFingerprint: record.secretFingerprint } : {}),
           recordId: record.id,
           recordVersion: record.version,
@@ -181,11 +186,10 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
       };
     },
 
-    async update(id, olds, news) {
+    async update(ctx, id, olds, news) {
       const v = parseOrThrow(news);
-      const ctx = context();
       const store = await ctx.store();
-      const prepared = await spec.prepare(v, "update", olds);
+      const prepared = await spec.prepare(ctx, v, "update", olds);
       const secret = secretOf(v as unknown as Inputs);
       const record = await store
         .update(
@@ -204,19 +208,18 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
         .catch((e: unknown) => {
           throw storeFailure(spec.type, e);
         });
-      const extra = spec.afterWrite ? await spec.afterWrite(v, record, "update", olds) : undefined;
-      return { outs: outputsOf(v, record, { ...prepared.outputs, ...(extra ?? {}) }) };
+      const extra = spec.afterWrite ? await spec.afterWrite(ctx, v, record, "update", olds) : undefined;
+      return { outs: outputsOf(ctx, v, record, { ...prepared.outputs, ...(extra ?? {}) }) };
     },
 
-    async delete(id, props) {
-      const ctx = context();
+    async delete(ctx, id, props) {
       const store = await ctx.store();
       await store
         .delete(String(props["sandbox"] ?? "prod"), spec.kind, id, { actor: ctx.actor })
         .catch((e: unknown) => {
           throw storeFailure(spec.type, e);
         });
-      await spec.afterDelete?.(props);
+      await spec.afterDelete?.(ctx, props);
     },
   };
 }

@@ -3,7 +3,7 @@ import type { TwilioAuth } from "../twilio/client";
 import { sendVerificationMessage } from "../twilio/messages";
 import type { ValidationReport } from "../twilio/validate";
 import { applyMode, fields, InputError, pick, validationMode } from "./common";
-import { context } from "./context";
+import type { ProviderContext } from "./context";
 import { recordHandlers, same } from "./record";
 
 const TYPE = "SmsApiCredential";
@@ -21,11 +21,12 @@ export function twilioAuthOf(v: {
 
 /** Asks Twilio (once per distinct question per process) unless validation is off. */
 async function validate(
+  ctx: ProviderContext,
   v: SmsApiCredentialInputs,
 ): Promise<{ failures: ReturnType<typeof applyMode>; report?: ValidationReport }> {
-  const mode = validationMode(v.validation);
+  const mode = validationMode(ctx, v.validation);
   if (mode === "off") return { failures: [] };
-  const report = await context().validator.checkSmsCredential({
+  const report = await ctx.validator.checkSmsCredential({
     auth: twilioAuthOf(v),
     ...(v.messagingServiceSid ? { messagingServiceSid: v.messagingServiceSid } : {}),
     ...(v.inboundNumber ? { inboundNumber: v.inboundNumber } : {}),
@@ -60,17 +61,17 @@ export const smsApiCredential = recordHandlers<SmsApiCredentialInputs>({
     "validation",
   ],
 
-  async checkKnown(v) {
-    return (await validate(v)).failures;
+  async checkKnown(ctx, v) {
+    return (await validate(ctx, v)).failures;
   },
 
-  async prepare(v, phase, olds) {
-    const { failures, report } = await validate(v);
+  async prepare(ctx, v, phase, olds) {
+    const { failures, report } = await validate(ctx, v);
     if (failures.length > 0) throw new InputError(TYPE, failures);
     // The sample message goes before the write: if Twilio refuses it, nothing is written.
     let verificationMessageSid = olds?.["verificationMessageSid"] as string | undefined;
     if (v.verifyConnection && (phase === "create" || !same(olds?.["verifyConnection"], v.verifyConnection))) {
-      verificationMessageSid = await sendVerificationMessage(context().validator.client(twilioAuthOf(v)), {
+      verificationMessageSid = await sendVerificationMessage(ctx.validator.client(twilioAuthOf(v)), {
         to: v.verifyConnection.to,
         body: v.verifyConnection.message,
         ...(v.messagingServiceSid ? { messagingServiceSid: v.messagingServiceSid } : {}),
@@ -90,14 +91,14 @@ export const smsApiCredential = recordHandlers<SmsApiCredentialInputs>({
     };
   },
 
-  outputs: (_v, record) => ({
+  outputs: (_ctx, _v, record) => ({
     vendor: "twilio",
     accountFriendlyName: record.data["accountFriendlyName"],
     accountType: record.data["accountType"],
     validatedAt: record.data["validatedAt"],
   }),
 
-  readProps: (record) => ({
+  readProps: (_ctx, record) => ({
     vendor: "twilio",
     credentialType: "twilio-sms",
     ...fields(record.data, [

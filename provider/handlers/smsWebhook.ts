@@ -9,7 +9,7 @@ import {
 } from "../schema/smsWebhook";
 import { serviceUrl, setServiceUrl, type ServiceUrlField } from "../twilio/services";
 import { anyUnknown, fields, InputError, pick, type Inputs } from "./common";
-import { context } from "./context";
+import type { ProviderContext } from "./context";
 import { missingCredential, storedCredential, twilioAuthOfStored } from "./credentials";
 import { probeReceiver, receiverCommand } from "./receiver";
 import { recordHandlers } from "./record";
@@ -84,8 +84,8 @@ function storedCredentialFailures(v: SmsWebhookInputs, credential: StoredRecord)
  * Before a live service is pointed at the webhook: the base URL must answer as the receiver, else
  * every inbound message and status callback would be refused. The service is left as it was.
  */
-async function requireReceiver(serviceSid: string): Promise<void> {
-  const settings = context().settings;
+async function requireReceiver(ctx: ProviderContext, serviceSid: string): Promise<void> {
+  const settings = ctx.settings;
   const base = settings.webhookBaseUrl;
   if (!base) throw new InputError(TYPE, [NO_BASE_URL]);
   const problem = await probeReceiver(base);
@@ -98,8 +98,8 @@ async function requireReceiver(serviceSid: string): Promise<void> {
   ]);
 }
 
-export function webhookUrl(sandbox: string, id: string): string {
-  const base = context().settings.webhookBaseUrl;
+export function webhookUrl(ctx: ProviderContext, sandbox: string, id: string): string {
+  const base = ctx.settings.webhookBaseUrl;
   if (!base) throw new InputError(TYPE, [NO_BASE_URL]);
   return `${base}/v1/sandboxes/${encodeURIComponent(sandbox)}/webhooks/${encodeURIComponent(id)}`;
 }
@@ -119,8 +119,8 @@ function fieldFor(type: SmsWebhookInputs["type"]): ServiceUrlField {
 }
 
 /** The Twilio service a webhook attaches to, with the sign-in of its stored credential. */
-async function attachTarget(v: { sandbox: string; apiCredentialId: string }) {
-  const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
+async function attachTarget(ctx: ProviderContext, v: { sandbox: string; apiCredentialId: string }) {
+  const credential = await storedCredential(ctx, TYPE, v.sandbox, v.apiCredentialId);
   if (!credential) throw new InputError(TYPE, [missingCredential(v.sandbox, v.apiCredentialId)]);
   const serviceSid = credential.data["messagingServiceSid"];
   if (credential.credentialType !== "twilio-sms" || typeof serviceSid !== "string") {
@@ -131,7 +131,7 @@ async function attachTarget(v: { sandbox: string; apiCredentialId: string }) {
       },
     ]);
   }
-  const client = context().validator.client(await twilioAuthOfStored(credential));
+  const client = ctx.validator.client(await twilioAuthOfStored(ctx, credential));
   return { client, serviceSid };
 }
 
@@ -140,14 +140,18 @@ async function attachTarget(v: { sandbox: string; apiCredentialId: string }) {
  * replaces it: a new sandbox), that webhook's own earlier URL: the replaced one is deleted next and
  * will not restore anything, since the service no longer points at it.
  */
-async function originalUrl(current: string | null, serviceSid: string): Promise<string> {
-  const base = context().settings.webhookBaseUrl;
+async function originalUrl(
+  ctx: ProviderContext,
+  current: string | null,
+  serviceSid: string,
+): Promise<string> {
+  const base = ctx.settings.webhookBaseUrl;
   const m =
     base && current?.startsWith(`${base}/v1/sandboxes/`)
       ? /\/v1\/sandboxes\/([^/]+)\/webhooks\/([^/?#]+)$/.exec(current)
       : null;
   if (!m) return current ?? "";
-  const store = await context().store();
+  const store = await ctx.store();
   const other = await store
     .get(decodeURIComponent(m[1]!), "webhook", decodeURIComponent(m[2]!))
     .catch(() => undefined);
@@ -157,17 +161,16 @@ async function originalUrl(current: string | null, serviceSid: string): Promise<
     : (current ?? "");
 }
 
-async function attach(v: SmsWebhookInputs, record: StoredRecord): Promise<Inputs> {
-  const { client, serviceSid } = await attachTarget(v);
+async function attach(ctx: ProviderContext, v: SmsWebhookInputs, record: StoredRecord): Promise<Inputs> {
+  const { client, serviceSid } = await attachTarget(ctx, v);
   const field = fieldFor(v.type);
-  const url = webhookUrl(v.sandbox, record.id);
+  const url = webhookUrl(ctx, v.sandbox, record.id);
   const current = await serviceUrl(client, serviceSid, field);
   if (current === url)
     return { attachedServiceSid: serviceSid, previousServiceUrl: record.data["previousServiceUrl"] ?? "" };
-  await requireReceiver(serviceSid);
-  const previous = await originalUrl(current, serviceSid);
+  await requireReceiver(ctx, serviceSid);
+  const previous = await originalUrl(ctx, current, serviceSid);
   // Keep the earlier value in the record first, so delete can put it back even after a crash here.
-  const ctx = context();
   const store = await ctx.store();
   const updated = await store.update(
     record.sandbox,
@@ -186,14 +189,14 @@ async function attach(v: SmsWebhookInputs, record: StoredRecord): Promise<Inputs
 }
 
 /** Puts the service's earlier URL back, unless someone pointed it elsewhere since. */
-async function detach(props: Inputs, sandbox: string, id: string): Promise<void> {
+async function detach(ctx: ProviderContext, props: Inputs, sandbox: string, id: string): Promise<void> {
   const serviceSid = props["attachedServiceSid"];
   if (typeof serviceSid !== "string" || typeof props["apiCredentialId"] !== "string") return;
-  const credential = await storedCredential(TYPE, sandbox, props["apiCredentialId"]);
+  const credential = await storedCredential(ctx, TYPE, sandbox, props["apiCredentialId"]);
   if (!credential) return;
-  const client = context().validator.client(await twilioAuthOfStored(credential));
+  const client = ctx.validator.client(await twilioAuthOfStored(ctx, credential));
   const field = fieldFor(props["type"] === "feedback" ? "feedback" : "inbound");
-  const url = webhookUrl(sandbox, id);
+  const url = webhookUrl(ctx, sandbox, id);
   if ((await serviceUrl(client, serviceSid, field)) === url) {
     await setServiceUrl(client, serviceSid, field, String(props["previousServiceUrl"] ?? ""));
   }
@@ -221,14 +224,14 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
   // The base URL is a setting, known in every preview; the credential lookup waits for a known id.
   checkNeeds: ["sandbox"],
 
-  async checkKnown(v) {
+  async checkKnown(ctx, v) {
     const failures: CheckFailure[] = [];
-    if (!context().settings.webhookBaseUrl) failures.push(NO_BASE_URL);
+    if (!ctx.settings.webhookBaseUrl) failures.push(NO_BASE_URL);
     // A bare id, or a credential resource that could not say how it signs in: ask the store.
     const needsStore = !v.apiCredentialType || (v.apiCredentialType === "twilio-sms" && !v.apiCredentialAuth);
     const guard = ["apiCredentialId", "payloadMapping", "twilioAuthToken", "verification"];
     if (needsStore && !anyUnknown(v, guard)) {
-      const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
+      const credential = await storedCredential(ctx, TYPE, v.sandbox, v.apiCredentialId);
       // A credential resource created in this same run is not in the store yet: nothing to say.
       if (!credential) {
         if (!v.apiCredentialType) failures.push(missingCredential(v.sandbox, v.apiCredentialId));
@@ -237,9 +240,9 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
     return failures;
   },
 
-  async prepare(v) {
-    if (!context().settings.webhookBaseUrl) throw new InputError(TYPE, [NO_BASE_URL]);
-    const credential = await storedCredential(TYPE, v.sandbox, v.apiCredentialId);
+  async prepare(ctx, v) {
+    if (!ctx.settings.webhookBaseUrl) throw new InputError(TYPE, [NO_BASE_URL]);
+    const credential = await storedCredential(ctx, TYPE, v.sandbox, v.apiCredentialId);
     if (!credential) throw new InputError(TYPE, [missingCredential(v.sandbox, v.apiCredentialId)]);
     const failures = storedCredentialFailures(v, credential);
     if (failures.length > 0) throw new InputError(TYPE, failures);
@@ -255,32 +258,32 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
     };
   },
 
-  outputs: (v, record) => ({
+  outputs: (ctx, v, record) => ({
     apiCredentialType: record.data["apiCredentialType"],
     ...verificationOutputs(record.data["verification"]),
-    webhookUrl: webhookUrl(v.sandbox, record.id),
+    webhookUrl: webhookUrl(ctx, v.sandbox, record.id),
     resolvedKeywords: record.data["resolvedKeywords"],
   }),
 
-  async afterWrite(v, record, phase, olds) {
+  async afterWrite(ctx, v, record, phase, olds) {
     const wasAttached = olds?.["attachedServiceSid"] !== undefined;
-    if (v.attachToMessagingService && (phase === "create" || !wasAttached)) return attach(v, record);
+    if (v.attachToMessagingService && (phase === "create" || !wasAttached)) return attach(ctx, v, record);
     if (!v.attachToMessagingService && wasAttached && olds) {
-      await detach(olds, v.sandbox, record.id);
+      await detach(ctx, olds, v.sandbox, record.id);
       return {};
     }
     return wasAttached ? pick(olds ?? {}, ["attachedServiceSid", "previousServiceUrl"]) : {};
   },
 
-  async afterDelete(props) {
+  async afterDelete(ctx, props) {
     // The record is gone (the store refused nothing): now put the service's earlier URL back.
-    await detach(props, String(props["sandbox"] ?? "prod"), String(props["recordId"] ?? ""));
+    await detach(ctx, props, String(props["sandbox"] ?? "prod"), String(props["recordId"] ?? ""));
   },
 
-  readProps: (record) => ({
+  readProps: (ctx, record) => ({
     ...fields(record.data, DATA_FIELDS),
     ...verificationOutputs(record.data["verification"]),
     ...fields(record.data, ["attachedServiceSid", "previousServiceUrl", "resolvedKeywords"]),
-    webhookUrl: webhookUrl(record.sandbox, record.id),
+    webhookUrl: webhookUrl(ctx, record.sandbox, record.id),
   }),
 });

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { channelConfiguration } from "../../provider/handlers/channelConfiguration";
 import type { Inputs } from "../../provider/handlers/common";
+import type { ProviderContext } from "../../provider/handlers/context";
 import { customRcsCredential } from "../../provider/handlers/customRcsCredential";
 import { smsApiCredential } from "../../provider/handlers/smsApiCredential";
 import { smsWebhook } from "../../provider/handlers/smsWebhook";
@@ -16,6 +17,13 @@ import { fingerprintSecret } from "../../store/crypto";
 const hex = (bytes: number): string => randomBytes(bytes).toString("hex");
 const secret = (): string => hex(16);
 const recordId = (): string => `rec_${hex(8)}`;
+
+/** `diff` is pure: any use of the context fails the test. */
+const NO_CONTEXT = new Proxy({} as ProviderContext, {
+  get(_t, key) {
+    throw new Error(`diff used the provider context (${String(key)})`);
+  },
+});
 
 const NO_CHANGE = { changes: false, deleteBeforeReplace: false };
 const UPDATE = { changes: true, deleteBeforeReplace: false };
@@ -71,7 +79,7 @@ describe("diff: SmsApiCredential", () => {
     return { authToken, news, olds };
   }
 
-  const diff = (olds: Inputs, news: Inputs) => smsApiCredential.diff("rec_1", olds, news);
+  const diff = (olds: Inputs, news: Inputs) => smsApiCredential.diff(NO_CONTEXT, "rec_1", olds, news);
 
   it("the same inputs (sandbox omitted, its default in the outputs) are no change", async () => {
     const { news, olds } = setup();
@@ -198,7 +206,7 @@ describe("diff: SmsWebhook", () => {
     return { news, olds };
   }
 
-  const diff = (olds: Inputs, news: Inputs) => smsWebhook.diff("rec_1", olds, news);
+  const diff = (olds: Inputs, news: Inputs) => smsWebhook.diff(NO_CONTEXT, "rec_1", olds, news);
 
   it("the same inputs are no change", async () => {
     const { news, olds } = setup();
@@ -299,7 +307,7 @@ describe("diff: ChannelConfiguration", () => {
     return { news, olds };
   }
 
-  const diff = (olds: Inputs, news: Inputs) => channelConfiguration.diff("rec_1", olds, news);
+  const diff = (olds: Inputs, news: Inputs) => channelConfiguration.diff(NO_CONTEXT, "rec_1", olds, news);
 
   it("an omitted executionField against the default in the outputs is no change", async () => {
     const { news, olds } = setup();
@@ -387,7 +395,7 @@ describe("diff: CustomRcsCredential", () => {
     return { auth, headers, news, olds };
   }
 
-  const diff = (olds: Inputs, news: Inputs) => customRcsCredential.diff("rec_1", olds, news);
+  const diff = (olds: Inputs, news: Inputs) => customRcsCredential.diff(NO_CONTEXT, "rec_1", olds, news);
 
   it("the same auth and headers are no change", async () => {
     const { news, olds } = setup();

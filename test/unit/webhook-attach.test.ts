@@ -8,7 +8,9 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { resolveSettings } from "../../provider/config";
 import type { Inputs } from "../../provider/handlers/common";
+import { ProviderContext } from "../../provider/handlers/context";
 import { probeReceiver } from "../../provider/handlers/receiver";
 import { smsApiCredential } from "../../provider/handlers/smsApiCredential";
 import { smsWebhook } from "../../provider/handlers/smsWebhook";
@@ -27,6 +29,7 @@ const storeKey = randomBytes(32).toString("base64");
 let receiverPort: number;
 let receiverBase: string;
 const saved: Record<string, string | undefined> = {};
+let ctx: ProviderContext;
 
 beforeAll(async () => {
   emu = await TwilioEmulator.start();
@@ -36,13 +39,14 @@ beforeAll(async () => {
   receiverBase = `http://127.0.0.1:${receiverPort}`;
   for (const k of Object.keys(process.env)) if (k.startsWith("SMSCHANNELS_")) saved[k] = process.env[k];
   for (const k of Object.keys(saved)) delete process.env[k];
-  // The provider context is made on first use from these (once per test file: jest isolates modules).
+  // The provider context of these tests, made from these as a provider process would.
   Object.assign(process.env, {
     SMSCHANNELS_STORE_PATH: storePath,
     SMSCHANNELS_STORE_KEY: storeKey,
     SMSCHANNELS_TWILIO_API_URL: emu.url,
     SMSCHANNELS_WEBHOOK_BASE_URL: receiverBase,
   });
+  ctx = new ProviderContext(resolveSettings(undefined));
 });
 afterAll(async () => {
   for (const k of [
@@ -53,6 +57,7 @@ afterAll(async () => {
   ])
     delete process.env[k];
   Object.assign(process.env, saved);
+  await ctx.close();
   await emu.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -79,7 +84,7 @@ async function twilioSetup(opts: { apiKey?: boolean } = {}) {
   const account = emu.addAccount();
   const service = emu.addService(account.sid, { inboundRequestUrl: "https://before.example.com/in" });
   const key = opts.apiKey ? emu.addApiKey(account.sid, "standard") : undefined;
-  const created = await smsApiCredential.create({
+  const created = await smsApiCredential.create(ctx, {
     sandbox: "prod",
     name: `cred-${++seq}`,
     accountSid: account.sid,
@@ -164,7 +169,7 @@ describe("attachToMessagingService checks the receiver before it changes the ser
   it("refuses while the receiver is down: the service keeps its URL and no record is left", async () => {
     const { service, credentialId } = await twilioSetup();
     const inputs = webhookInputs(credentialId, { attachToMessagingService: true });
-    const err = await smsWebhook.create(inputs).then(
+    const err = await smsWebhook.create(ctx, inputs).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -190,9 +195,9 @@ describe("attachToMessagingService checks the receiver before it changes the ser
     const wrong = await receiverAt((res) => void res.writeHead(404).end());
     try {
       const plain = webhookInputs(credentialId);
-      const created = await smsWebhook.create(plain);
+      const created = await smsWebhook.create(ctx, plain);
       await expect(
-        smsWebhook.update(created.id, created.outs, { ...plain, attachToMessagingService: true }),
+        smsWebhook.update(ctx, created.id, created.outs, { ...plain, attachToMessagingService: true }),
       ).rejects.toThrow(/does not answer there \(GET \S+\/healthz answered 404/);
       expect(emu.getService(service.sid)?.inboundRequestUrl).toBe("https://before.example.com/in");
     } finally {
@@ -205,11 +210,12 @@ describe("attachToMessagingService checks the receiver before it changes the ser
     const up = await receiverAt();
     try {
       const created = await smsWebhook.create(
+        ctx,
         webhookInputs(credentialId, { attachToMessagingService: true }),
       );
       expect(created.outs["webhookUrl"]).toBe(`${receiverBase}/v1/sandboxes/prod/webhooks/${created.id}`);
       expect(emu.getService(service.sid)?.inboundRequestUrl).toBe(created.outs["webhookUrl"]);
-      await smsWebhook.delete(created.id, created.outs);
+      await smsWebhook.delete(ctx, created.id, created.outs);
       expect(emu.getService(service.sid)?.inboundRequestUrl).toBe("https://before.example.com/in");
     } finally {
       await closeServer(up);
@@ -222,6 +228,7 @@ describe("the webhook's secrets for the receiver", () => {
     const { account, credentialId } = await twilioSetup({ apiKey: true });
     const token = account.authToken;
     const created = await smsWebhook.create(
+      ctx,
       webhookInputs(credentialId, { apiCredentialAuth: "api-key", twilioAuthToken: token }),
     );
     expect(JSON.stringify(created.outs)).not.toContain(token);
@@ -258,8 +265,8 @@ describe("the webhook's secrets for the receiver", () => {
       verification: { type: "hmac-sha256", secret: hmacSecret },
     });
     delete inputs["apiCredentialType"];
-    expect((await smsWebhook.check({}, inputs)).failures).toEqual([]);
-    const created = await smsWebhook.create(inputs);
+    expect((await smsWebhook.check(ctx, {}, inputs)).failures).toEqual([]);
+    const created = await smsWebhook.create(ctx, inputs);
     expect(created.outs).toMatchObject({
       verificationType: "hmac-sha256",
       verificationHeader: "X-Signature",
@@ -276,14 +283,17 @@ describe("the webhook's secrets for the receiver", () => {
     // Without verification, the same bare id is refused in check and in create.
     const bare = webhookInputs(credential.id);
     delete bare["apiCredentialType"];
-    expect((await smsWebhook.check({}, bare)).failures?.map((f) => f.property)).toEqual(["verification"]);
-    await expect(smsWebhook.create(bare)).rejects.toThrow(
+    expect((await smsWebhook.check(ctx, {}, bare)).failures?.map((f) => f.property)).toEqual([
+      "verification",
+    ]);
+    await expect(smsWebhook.create(ctx, bare)).rejects.toThrow(
       /verification: is required for a custom-vendor credential/,
     );
   });
 
   it("a verification on a Twilio credential is refused: Twilio signs its own requests", async () => {
     const r = await smsWebhook.check(
+      ctx,
       {},
       webhookInputs(UNKNOWN, { verification: { type: "bearer", token: "abc" } }),
     );
@@ -301,12 +311,14 @@ describe("the webhook's secrets for the receiver", () => {
     const olds = { sandbox: "prod", name: "h", type: "inbound", apiCredentialId: "c", recordVersion: 1 };
     const token = "t".repeat(32);
     const same = await smsWebhook.diff(
+      ctx,
       id,
       { ...olds, secretFingerprint: fingerprintSecret({ twilioAuthToken: token }) },
       { ...olds, twilioAuthToken: token },
     );
     expect(same.changes).toBe(false);
     const changed = await smsWebhook.diff(
+      ctx,
       id,
       { ...olds, secretFingerprint: fingerprintSecret({ twilioAuthToken: token }) },
       { ...olds, twilioAuthToken: `${token}x` },
@@ -315,12 +327,14 @@ describe("the webhook's secrets for the receiver", () => {
     const basic = { type: "basic", username: "u", password: "p" };
     const vfp = fingerprintSecret({ verification: { username: "u", password: "p" } });
     const sameBasic = await smsWebhook.diff(
+      ctx,
       id,
       { ...olds, secretFingerprint: vfp },
       { ...olds, verification: basic },
     );
     expect(sameBasic.changes).toBe(false);
     const unknown = await smsWebhook.diff(
+      ctx,
       id,
       { ...olds, secretFingerprint: vfp },
       { ...olds, verification: UNKNOWN },
@@ -332,6 +346,7 @@ describe("the webhook's secrets for the receiver", () => {
 describe("check: what the credential's kind asks of a webhook", () => {
   it("a credential resource on an API key: twilioAuthToken is required, in preview", async () => {
     const r = await smsWebhook.check(
+      ctx,
       {},
       webhookInputs(UNKNOWN, { apiCredentialAuth: "api-key", attachToMessagingService: true }),
     );
@@ -348,20 +363,21 @@ describe("check: what the credential's kind asks of a webhook", () => {
     const { credentialId } = await twilioSetup({ apiKey: true });
     const inputs = webhookInputs(credentialId);
     delete inputs["apiCredentialType"];
-    const r = await smsWebhook.check({}, inputs);
+    const r = await smsWebhook.check(ctx, {}, inputs);
     expect(r.failures?.map((f) => f.property)).toEqual(["twilioAuthToken"]);
-    await expect(smsWebhook.create(inputs)).rejects.toThrow(/twilioAuthToken: is required/);
+    await expect(smsWebhook.create(ctx, inputs)).rejects.toThrow(/twilioAuthToken: is required/);
   });
 
   it("a bare id of a stored auth-token credential needs no twilioAuthToken", async () => {
     const { credentialId } = await twilioSetup();
     const inputs = webhookInputs(credentialId);
     delete inputs["apiCredentialType"];
-    expect((await smsWebhook.check({}, inputs)).failures).toEqual([]);
+    expect((await smsWebhook.check(ctx, {}, inputs)).failures).toEqual([]);
   });
 
   it("a custom-vendor credential (known in preview) needs verification and takes no twilioAuthToken", async () => {
     const r = await smsWebhook.check(
+      ctx,
       {},
       webhookInputs(UNKNOWN, { apiCredentialType: "custom-rcs", twilioAuthToken: "x".repeat(32) }),
     );
@@ -370,6 +386,7 @@ describe("check: what the credential's kind asks of a webhook", () => {
 
   it("an unknown verification in preview is not reported", async () => {
     const r = await smsWebhook.check(
+      ctx,
       {},
       webhookInputs(UNKNOWN, { apiCredentialType: "custom-rcs", verification: UNKNOWN }),
     );
@@ -387,18 +404,19 @@ describe("webhookBaseUrl has no default", () => {
     };
     delete process.env["SMSCHANNELS_WEBHOOK_BASE_URL"];
     try {
-      await jest.isolateModulesAsync(async () => {
-        const { smsWebhook: fresh } = await import("../../provider/handlers/smsWebhook");
-        const { context } = await import("../../provider/handlers/context");
-        const r = await fresh.check({}, webhookInputs(UNKNOWN));
-        expect(context().settings.webhookBaseUrl).toBeUndefined();
+      const fresh = new ProviderContext(resolveSettings(undefined));
+      try {
+        const r = await smsWebhook.check(fresh, {}, webhookInputs(UNKNOWN));
+        expect(fresh.settings.webhookBaseUrl).toBeUndefined();
         expect(r.failures).toEqual([
           expect.objectContaining({
             property: "smschannels:webhookBaseUrl",
             reason: expect.stringContaining("the store service is private and is no default"),
           }),
         ]);
-      });
+      } finally {
+        await fresh.close();
+      }
     } finally {
       process.env = env;
     }

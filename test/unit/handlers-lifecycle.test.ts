@@ -1,0 +1,191 @@
+/**
+ * create/read/update/delete/adopt of each of the four resources, through their handlers with a
+ * provider context of the test's own: the real embedded SQLite store in a temporary folder and the
+ * Twilio emulator on loopback. No Pulumi engine: seconds, not minutes (the e2e suites drive the CLI).
+ */
+import { channelConfiguration } from "../../provider/handlers/channelConfiguration";
+import type { ContextHandlers, Inputs } from "../../provider/handlers/common";
+import { customRcsCredential } from "../../provider/handlers/customRcsCredential";
+import { smsApiCredential } from "../../provider/handlers/smsApiCredential";
+import { smsWebhook } from "../../provider/handlers/smsWebhook";
+import type { RecordKind } from "../../store/types";
+import { startRecordingServer, type TestServer } from "../support/http-server";
+import {
+  ACTOR,
+  customCredentialInputs,
+  startHarness,
+  storedTwilioCredential,
+  twilioAccount as twilioAccountOf,
+  twilioCredentialInputs,
+  unique,
+  urnOf,
+  type Harness,
+} from "../support/provider-context";
+
+// Real SQLite and HTTP on a shared machine: a busy moment must not fail a test.
+jest.setTimeout(30_000);
+
+let h: Harness;
+let vendor: TestServer;
+
+beforeAll(async () => {
+  h = await startHarness();
+  vendor = await startRecordingServer((_req, res) => res.writeHead(200).end('{"sid":"SMvendor"}'));
+});
+afterAll(async () => {
+  await h.close();
+  await vendor.close();
+});
+
+const twilioAccount = () => twilioAccountOf(h);
+const credential = () => storedTwilioCredential(h);
+
+interface Case {
+  readonly type: string;
+  readonly kind: RecordKind;
+  readonly handlers: ContextHandlers;
+  /** Inputs of a create, as the engine gives them (ownerUrn set by the resource class). */
+  inputs(name: string): Promise<Inputs>;
+  /** An in-place change of those inputs: the new inputs, the stored data field it shows in, its new value. */
+  change(inputs: Inputs): { news: Inputs; field: string; value: unknown };
+  /** Secrets of the inputs: never in outputs, always in the store's secret. */
+  secrets(inputs: Inputs): string[];
+}
+
+const CASES: Case[] = [
+  {
+    type: "SmsApiCredential",
+    kind: "api-credential",
+    handlers: smsApiCredential,
+    async inputs(name) {
+      const { account, service } = twilioAccount();
+      return twilioCredentialInputs(name, account, { messagingServiceSid: service.sid });
+    },
+    change(i) {
+      const value = h.twilio.addService(String(i["accountSid"])).sid;
+      return { news: { ...i, messagingServiceSid: value }, field: "messagingServiceSid", value };
+    },
+    secrets: (i) => [String(i["authToken"])],
+  },
+  {
+    type: "CustomRcsCredential",
+    kind: "api-credential",
+    handlers: customRcsCredential,
+    async inputs(name) {
+      return customCredentialInputs(name, `${vendor.base}/send`);
+    },
+    change: (i) => ({
+      news: { ...i, providerName: "Acme RCS 2" },
+      field: "providerName",
+      value: "Acme RCS 2",
+    }),
+    secrets: (i) => [String((i["auth"] as { token: string }).token)],
+  },
+  {
+    type: "SmsWebhook",
+    kind: "webhook",
+    handlers: smsWebhook,
+    async inputs(name) {
+      return { sandbox: "prod", name, type: "inbound", apiCredentialId: (await credential()).id };
+    },
+    change: (i) => ({ news: { ...i, defaultReply: "Thanks!" }, field: "defaultReply", value: "Thanks!" }),
+    secrets: () => [],
+  },
+  {
+    type: "ChannelConfiguration",
+    kind: "channel-configuration",
+    handlers: channelConfiguration,
+    async inputs(name) {
+      const c = await credential();
+      return {
+        sandbox: "prod",
+        name: name.replace(/^[^A-Za-z]*/, "C"),
+        channel: "sms",
+        messageType: "transactional",
+        apiCredentialId: c.id,
+        senderNumber: c.number,
+      };
+    },
+    change: (i) => ({ news: { ...i, description: "changed" }, field: "description", value: "changed" }),
+    secrets: () => [],
+  },
+];
+
+describe.each(CASES)("$type handlers", (c) => {
+  /** A create as the engine runs it: the resource class adds ownerUrn. */
+  async function create(name = unique("res")): Promise<{ inputs: Inputs; id: string; outs: Inputs }> {
+    const raw = await c.inputs(name);
+    const inputs = { ...raw, ownerUrn: urnOf(c.type, String(raw["name"])) };
+    const { id, outs } = await c.handlers.create(h.ctx, inputs);
+    return { inputs, id, outs: outs as Inputs };
+  }
+
+  it("create writes one record, and outputs its id and version but no secret", async () => {
+    const { inputs, id, outs } = await create();
+    const record = await h.store.get("prod", c.kind, id);
+    expect(record).toMatchObject({ id, name: inputs["name"], version: 1, ownerUrn: inputs["ownerUrn"] });
+    expect(outs).toMatchObject({ recordId: id, recordVersion: 1, name: inputs["name"], sandbox: "prod" });
+    for (const s of c.secrets(inputs)) {
+      expect(JSON.stringify(outs)).not.toContain(s);
+      expect(JSON.stringify(record)).not.toContain(s);
+      expect(JSON.stringify(await h.store.readSecret("prod", c.kind, id, ACTOR))).toContain(s);
+    }
+    if (c.secrets(inputs).length > 0) expect(outs["secretFingerprint"]).toBe(record?.secretFingerprint);
+  });
+
+  it("read refreshes from the store, and reports a record deleted outside Pulumi as gone", async () => {
+    const { id, outs } = await create();
+    const record = (await h.store.get("prod", c.kind, id))!;
+    const renamed = await h.store.update(
+      "prod",
+      c.kind,
+      id,
+      record.version,
+      { name: unique("renamed") },
+      ACTOR,
+    );
+    const read = await c.handlers.read(h.ctx, id, outs);
+    expect(read).toMatchObject({ id, props: { name: renamed.name, recordVersion: 2 } });
+    await h.store.delete("prod", c.kind, id, ACTOR);
+    expect(await c.handlers.read(h.ctx, id, outs)).toEqual({ id: "", props: {} });
+  });
+
+  it("update writes in place at the next version, and refuses a record changed by someone else since", async () => {
+    const { inputs, id, outs } = await create();
+    const { news, field, value } = c.change(inputs);
+    expect((await h.store.get("prod", c.kind, id))!.data[field]).not.toEqual(value);
+    const { outs: after } = await c.handlers.update(h.ctx, id, outs, news);
+    const record = (await h.store.get("prod", c.kind, id))!;
+    expect(record.version).toBe(2);
+    expect(record.data[field]).toEqual(value);
+    expect(after).toMatchObject({ recordId: id, recordVersion: 2, [field]: value });
+    // `outs` still says version 1: an update from it would overwrite the change just made.
+    await expect(c.handlers.update(h.ctx, id, outs, news)).rejects.toThrow(/CONFLICT/);
+    expect((await h.store.get("prod", c.kind, id))!.version).toBe(2);
+  });
+
+  it("delete removes the record, and a delete of a gone record succeeds", async () => {
+    const { id, outs } = await create();
+    await c.handlers.delete(h.ctx, id, outs);
+    expect(await h.store.get("prod", c.kind, id)).toBeUndefined();
+    await expect(c.handlers.delete(h.ctx, id, outs)).resolves.toBeUndefined();
+  });
+
+  it("a create retried after a crash adopts the record it wrote (same ownerUrn), never another's", async () => {
+    const first = await create();
+    // The engine lost the first create's answer (crash before the state write) and runs it again.
+    const again = await c.handlers.create(h.ctx, first.inputs);
+    expect(again.id).toBe(first.id);
+    expect((await h.store.get("prod", c.kind, first.id))!.version).toBe(2);
+    // Another resource of the same name: refused, and the record is left as it was.
+    const other = { ...first.inputs, ownerUrn: urnOf(c.type, "someone-else") };
+    await expect(c.handlers.create(h.ctx, other)).rejects.toThrow(
+      new RegExp(`not written by this resource but by ${escape(String(first.inputs["ownerUrn"]))}`),
+    );
+    expect((await h.store.get("prod", c.kind, first.id))!.version).toBe(2);
+  });
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
