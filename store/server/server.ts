@@ -7,6 +7,7 @@ import { StoreError } from "../errors";
 import type { TokenService } from "../tokens/service";
 import { authenticate } from "./auth";
 import { parseJsonObject, readBody, sendError, sendJson } from "./http-io";
+import { InFlight, listenOn } from "./lifecycle";
 import { type Logger, silentLogger } from "./log";
 import { type RateLimit, RateLimiter } from "./rate-limit";
 import { ROUTES, type Route } from "./routes";
@@ -39,9 +40,7 @@ export class StoreServer {
   private readonly logger: Logger;
   private readonly limiter: RateLimiter | undefined;
   private readonly maxBodyBytes: number;
-  private inFlight = 0;
-  private draining = false;
-  private idle: (() => void) | undefined;
+  private readonly requests = new InFlight();
 
   constructor(private readonly options: StoreServerOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -56,14 +55,7 @@ export class StoreServer {
   }
 
   async listen(port = 8787, host = "127.0.0.1"): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, host, () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
-    const url = this.url;
+    const url = await listenOn(this.server, port, host);
     this.logger.info("listening", { url });
     return url;
   }
@@ -78,33 +70,12 @@ export class StoreServer {
    * closes every connection. /readyz answers 503 from the first moment, so a balancer stops sending.
    */
   async shutdown(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    this.logger.info("shutting down", { inFlight: this.inFlight });
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
-    const timeoutMs = this.options.shutdownTimeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([
-      new Promise<boolean>((resolve) => {
-        if (this.inFlight === 0) resolve(true);
-        else this.idle = () => resolve(true);
-      }),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!finished)
-      this.logger.warn("shutdown timed out; cutting off requests in flight", { inFlight: this.inFlight });
-    this.server.closeAllConnections();
-    await closed;
-    this.logger.info("stopped");
+    await this.requests.shutdown(this.server, this.options.shutdownTimeoutMs ?? 10_000, this.logger);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    this.inFlight++;
+    this.requests.enter();
     const requestId = randomUUID();
     let route: Route | undefined;
     let tokenId: string | undefined;
@@ -117,10 +88,10 @@ export class StoreServer {
         ms: Math.round((performance.now() - started) * 10) / 10,
         tokenId,
       });
-      if (--this.inFlight === 0) this.idle?.();
+      this.requests.leave();
     });
     // While draining, each answer closes its connection, so keep-alive clients move on.
-    if (this.draining) res.setHeader("connection", "close");
+    if (this.requests.draining) res.setHeader("connection", "close");
     try {
       const url = new URL(req.url ?? "/", "http://store.invalid");
       if (await this.probe(url.pathname, req, res, requestId)) return;
@@ -172,7 +143,7 @@ export class StoreServer {
       sendJson(res, 200, { status: "ok" });
       return true;
     }
-    if (this.draining) {
+    if (this.requests.draining) {
       sendError(res, new StoreError("UNAVAILABLE", "shutting down"), requestId);
       return true;
     }
