@@ -27,7 +27,7 @@ export function newRecordId(kind: RecordKind): string {
 }
 
 /** What is sealed with a secret: its record, so a ciphertext moved onto another record fails to open. */
-function aadFor(row: Pick<RecordRow, "id" | "kind">): string {
+export function aadFor(row: Pick<RecordRow, "id" | "kind">): string {
   return `smschannels:${row.kind}:${row.id}`;
 }
 

@@ -30,21 +30,27 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   return CoreStore.open(new SqliteBackend(file), keyring);
 }
 
+/** The keys in an existing key file, refused when other users could read it. */
+export function readKeyFile(keyFile: string): Keyring {
+  const mode = fs.statSync(keyFile).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new StoreError(
+      "INVALID_INPUT",
+      `storeKey: the key file ${keyFile} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${keyFile}`,
+      "storeKey",
+    );
+  }
+  return Keyring.parse(fs.readFileSync(keyFile, "utf8"));
+}
+
 function loadOrCreateKeyFile(storeFile: string, warn?: (message: string) => void): Keyring {
   const keyFile = keyFileFor(storeFile);
   const advice =
     "anyone who can read it can decrypt the store; for shared or long-lived stores set smschannels:storeKey (pulumi config set --secret) or SMSCHANNELS_STORE_KEY";
   if (fs.existsSync(keyFile)) {
-    const mode = fs.statSync(keyFile).mode & 0o777;
-    if ((mode & 0o077) !== 0) {
-      throw new StoreError(
-        "INVALID_INPUT",
-        `storeKey: the key file ${keyFile} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${keyFile}`,
-        "storeKey",
-      );
-    }
+    const keyring = readKeyFile(keyFile);
     warn?.(`secrets at rest are encrypted with the key file ${keyFile}: ${advice}`);
-    return Keyring.parse(fs.readFileSync(keyFile, "utf8"));
+    return keyring;
   }
   if (fs.existsSync(storeFile) && fs.statSync(storeFile).size > 0) {
     // A store without its key: a new key would make every stored secret unreadable, so say so.

@@ -39,3 +39,16 @@ export { SqliteTokenRepository } from "./sqlite/tokens";
 export { PostgresTokenRepository } from "./postgres/tokens";
 export { StoreServer, type StoreServerOptions } from "./server/server";
 export { openServiceDatabase, isPostgresUrl, type ServiceDatabase } from "./server/database";
+export { ReceiverServer, RECEIVER_SERVICE, type ReceiverServerOptions } from "./receiver/server";
+export { openLedger, ledgerFor, receiverKeyring } from "./receiver/open";
+export { twilioSignature, verifyTwilio } from "./receiver/signature";
+export { OutboxWorker, ReplyError, type ReplySender, type VendorReply } from "./receiver/outbox";
+export type {
+  ReceiverLedger,
+  ConsentItem,
+  ConsentHistoryItem,
+  MessageView,
+  MessageEvent,
+  OutboxRow,
+} from "./receiver/ledger";
+export type { ConsentStatus } from "./receiver/keywords";

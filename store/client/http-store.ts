@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { collectionPath, etagOf, HEADER, IDEMPOTENCY_KEY_PATTERN, recordPath, secretPath } from "../api/wire";
 import { StoreError } from "../errors";
+import type { ConsentItem, MessageView } from "../receiver/ledger";
 import type {
   Actor,
   CreateOptions,
@@ -225,6 +226,24 @@ export class HttpStore implements CredentialStore {
       id,
     );
     return answer.status === 404 ? undefined : (answer.body as { secret: SecretPayload }).secret;
+  }
+
+  /** The receiver's consent ledger (scope `read`): one number's consent per sender, or all of the sandbox. */
+  async consents(sandbox: string, number?: string): Promise<ConsentItem[]> {
+    const path = `/v1/sandboxes/${encodeURIComponent(sandbox)}/consents${
+      number === undefined ? "" : `?number=${encodeURIComponent(number)}`
+    }`;
+    const ctx = this.ctx("read consents", sandbox, "read");
+    const answer = await this.call({ method: "GET", path, retry: "safe", ctx });
+    return (answer.body as { items: ConsentItem[] }).items;
+  }
+
+  /** A message's delivery status and events as the receiver recorded them; undefined when it has none. */
+  async message(sandbox: string, messageId: string): Promise<MessageView | undefined> {
+    const path = `/v1/sandboxes/${encodeURIComponent(sandbox)}/messages/${encodeURIComponent(messageId)}`;
+    const ctx = this.ctx(`read message ${messageId}`, sandbox, "read");
+    const answer = await this.call({ method: "GET", path, retry: "safe", ctx }, messageId);
+    return answer.status === 404 ? undefined : (answer.body as MessageView);
   }
 
   async close(): Promise<void> {

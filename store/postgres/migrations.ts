@@ -1,8 +1,9 @@
+import { RECEIVER_POSTGRES_MIGRATION } from "../receiver/migrations";
 import type { Migration } from "../sqlite/migrations";
 
 /**
  * Numbered schema migrations of the PostgreSQL backend, in step with SQLITE_MIGRATIONS (1: records,
- * 2: tokens). Append only: a released migration never changes, since databases have applied it.
+ * 2: tokens, 3: the webhook receiver). Append only: a released migration never changes, since databases have applied it.
  */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -72,4 +73,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  RECEIVER_POSTGRES_MIGRATION,
 ];

@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { CoreStore } from "../core";
 import { Keyring } from "../crypto";
 import { StoreError } from "../errors";
+import { consentsList, messagesShow, receive } from "../receiver/cli";
 import { isTokenScope, TOKEN_SCOPES, type TokenRecord, type TokenScope } from "../tokens/model";
 import { TokenService } from "../tokens/service";
 import { openServiceDatabase, type ServiceDatabase } from "./database";
@@ -22,9 +23,15 @@ export const USAGE = `Usage:
   pulumi-sms-channels-store token list   --database <db> [--json]
   pulumi-sms-channels-store token revoke --database <db> <token-id>
   pulumi-sms-channels-store migrate --database <db>
+  pulumi-sms-channels-store receive --database <postgres://...|./store.db> --public-url <webhookBaseUrl>
+                                   [--listen 127.0.0.1:8788] [--max-body-bytes 65536] [--shutdown-timeout 10]
+  pulumi-sms-channels-store consents list --database <db> --sandbox <name> [--number <E.164>] [--json]
+  pulumi-sms-channels-store messages show --database <db> --sandbox <name> <message-id>
 
 Environment:
-  SMSCHANNELS_STORE_KEY       base64 32-byte key(s), newest first, comma-separated (serve: required)
+  SMSCHANNELS_STORE_KEY       base64 32-byte key(s), newest first, comma-separated (serve: required;
+                              receive: else the key file beside a SQLite store)
+  SMSCHANNELS_WEBHOOK_BASE_URL  used when --public-url is not given
   SMSCHANNELS_STORE_DATABASE  used when --database is not given (keeps a password out of the process list)
 `;
 
@@ -47,6 +54,8 @@ const OPTIONS = {
   "rate-limit": { type: "string" },
   "rate-burst": { type: "string" },
   "shutdown-timeout": { type: "string" },
+  "public-url": { type: "string" },
+  number: { type: "string" },
   sandbox: { type: "string" },
   scope: { type: "string", multiple: true },
   description: { type: "string" },
@@ -81,6 +90,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         });
       case "token":
         return await token(sub, rest, values, io);
+      case "receive":
+        return await receiveCommand(values, io);
+      case "consents":
+        if (sub !== "list") throw new UsageError(`consents: list, got "${sub ?? ""}"`);
+        return await consentsList(
+          databaseOf(values, io.env),
+          sandboxOf(values),
+          values.number,
+          values.json === true,
+          io.stdout,
+        );
+      case "messages": {
+        const id = rest[0];
+        if (sub !== "show" || !id || rest.length > 1)
+          throw new UsageError("messages: show --sandbox <name> <message-id>");
+        return await messagesShow(databaseOf(values, io.env), sandboxOf(values), id, io.stdout, io.stderr);
+      }
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -165,6 +191,31 @@ async function serve(values: Values, io: CliIo): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+function sandboxOf(values: Values): string {
+  if (!values.sandbox) throw new UsageError("--sandbox <name> is required");
+  return values.sandbox;
+}
+
+async function receiveCommand(values: Values, io: CliIo): Promise<number> {
+  const publicUrl = values["public-url"] ?? io.env["SMSCHANNELS_WEBHOOK_BASE_URL"];
+  if (!publicUrl) {
+    throw new UsageError(
+      "receive: --public-url <webhookBaseUrl> is required: the URL Twilio and vendors call (it is signed)",
+    );
+  }
+  return receive({
+    database: databaseOf(values, io.env),
+    listen: parseListen(values.listen ?? "127.0.0.1:8788"),
+    publicUrl,
+    maxBodyBytes: positiveNumber(values["max-body-bytes"], "max-body-bytes", 64 * 1024),
+    shutdownTimeoutMs: positiveNumber(values["shutdown-timeout"], "shutdown-timeout", 10) * 1000,
+    keyText: io.env["SMSCHANNELS_STORE_KEY"],
+    logger: jsonLogger(io.stdout),
+    stop: io.stopSignal ?? processSignal(),
+    ...(io.onListening ? { onListening: io.onListening } : {}),
+  });
 }
 
 function processSignal(): Promise<string> {

@@ -8,6 +8,7 @@ import {
   versionOfIfMatch,
 } from "../api/wire";
 import type { CoreStore } from "../core";
+import { RECEIVER_ROUTES } from "../receiver/routes";
 import { StoreError } from "../errors";
 import { checkSandbox } from "../rules";
 import type { TokenRecord } from "../tokens/model";
@@ -105,6 +106,7 @@ function idempotencyKeyOf(req: IncomingMessage): string | undefined {
 }
 
 export const ROUTES: readonly Route[] = [
+  ...RECEIVER_ROUTES,
   {
     method: "GET",
     name: "list",

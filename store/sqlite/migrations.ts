@@ -1,3 +1,5 @@
+import { RECEIVER_SQLITE_MIGRATION } from "../receiver/migrations";
+
 /**
  * Numbered schema migrations of the SQLite backend. Append only: a released migration never
  * changes, since stores in the field have already applied it.
@@ -73,4 +75,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  RECEIVER_SQLITE_MIGRATION,
 ];

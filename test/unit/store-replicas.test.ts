@@ -16,6 +16,7 @@ import {
   StoreServer,
   TokenService,
 } from "../../store";
+import { POSTGRES_MIGRATIONS } from "../../store/postgres/migrations";
 import { createTestDatabase, PG_SKIP_REASON, testPostgresUrl, type TestDatabase } from "../support/postgres";
 
 const pgUrl = testPostgresUrl();
@@ -154,7 +155,7 @@ describePg(title("PostgreSQL backend: migrations and failures"), () => {
       const { rows } = await (backends[0] as PostgresBackend).query<{ version: number }>(
         "SELECT version FROM schema_migrations ORDER BY version",
       );
-      expect(rows.map((r) => r.version)).toEqual([1, 2]);
+      expect(rows.map((r) => r.version)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
       await Promise.all(backends.map((b) => b.close()));
     } finally {
       await db.drop();

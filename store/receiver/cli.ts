@@ -1,0 +1,108 @@
+/**
+ * The receiver's commands of `pulumi-sms-channels-store`: `receive` (the internet-facing webhook
+ * receiver), `consents list` and `messages show` (reads of its ledger, as the private service gives).
+ */
+import { StoreError } from "../errors";
+import type { Logger } from "../server/log";
+import type { ReceiverLedger } from "./ledger";
+import { openLedger, receiverKeyring } from "./open";
+import { OutboxWorker, type ReplySender } from "./outbox";
+import { ReceiverServer } from "./server";
+
+export interface ReceiveOptions {
+  readonly database: string;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly publicUrl: string;
+  readonly maxBodyBytes: number;
+  readonly shutdownTimeoutMs: number;
+  readonly keyText: string | undefined;
+  readonly logger: Logger;
+  readonly stop: Promise<string>;
+  readonly onListening?: (url: string) => void;
+  /** Sends custom-vendor replies from the outbox; without one they wait in it. */
+  readonly sender?: ReplySender;
+}
+
+export async function receive(o: ReceiveOptions): Promise<number> {
+  const { ledger, where, file } = await openLedger(o.database, {
+    onPoolError: (message) => o.logger.warn(message),
+  });
+  try {
+    const keyring = receiverKeyring(o.keyText, file);
+    const server = new ReceiverServer({
+      ledger,
+      keyring,
+      publicUrl: o.publicUrl,
+      logger: o.logger,
+      maxBodyBytes: o.maxBodyBytes,
+      shutdownTimeoutMs: o.shutdownTimeoutMs,
+    });
+    const worker = o.sender
+      ? new OutboxWorker({ ledger, keyring, sender: o.sender, logger: o.logger })
+      : undefined;
+    const url = await server.listen(o.listen.port, o.listen.host);
+    worker?.start();
+    if (!worker) o.logger.warn("no custom-vendor sender: replies to custom vendors wait in the outbox");
+    o.logger.info("serving", { database: where, url, publicUrl: o.publicUrl });
+    o.onListening?.(url);
+    const signal = await o.stop;
+    o.logger.info("signal received", { signal });
+    await server.shutdown();
+    await worker?.stop();
+    return 0;
+  } finally {
+    await ledger.close();
+  }
+}
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+async function withLedger<T>(database: string, fn: (ledger: ReceiverLedger) => Promise<T>): Promise<T> {
+  const { ledger } = await openLedger(database);
+  try {
+    return await fn(ledger);
+  } finally {
+    await ledger.close();
+  }
+}
+
+export async function consentsList(
+  database: string,
+  sandbox: string,
+  number: string | undefined,
+  json: boolean,
+  out: (text: string) => void,
+): Promise<number> {
+  if (number !== undefined && !E164.test(number)) {
+    throw new StoreError("INVALID_INPUT", "--number: an E.164 number, e.g. +14155550100", "number");
+  }
+  const items = await withLedger(database, (l) => l.consents(sandbox, number));
+  if (json) out(JSON.stringify({ items }) + "\n");
+  else {
+    out(
+      items
+        .map(
+          (c) =>
+            `${c.number}  sender=${c.sender}  ${c.status}${c.keyword ? `  keyword=${c.keyword}` : ""}  webhook=${c.webhookId}  ${c.updatedAt}\n`,
+        )
+        .join(""),
+    );
+  }
+  return 0;
+}
+
+export async function messagesShow(
+  database: string,
+  sandbox: string,
+  messageId: string,
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
+  const view = await withLedger(database, (l) => l.message(sandbox, messageId));
+  if (!view) {
+    err(`no delivery events for message ${messageId} in sandbox "${sandbox}"\n`);
+    return 1;
+  }
+  out(JSON.stringify(view) + "\n");
+  return 0;
+}

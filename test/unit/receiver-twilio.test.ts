@@ -1,0 +1,274 @@
+/**
+ * The webhook receiver on Twilio's deliveries, on SQLite and on PostgreSQL (SMSCHANNELS_TEST_PG_URL),
+ * over real HTTP on loopback: authenticity, the answer for webhooks that are not there, keywords and
+ * consent, TwiML, repeats, status callbacks out of order, and bad bodies.
+ */
+import { twilioSignature } from "../../store/receiver/signature";
+import type { ReceiverLedger } from "../../store/receiver/ledger";
+import type { StoredRecord } from "../../store";
+import { PG_SKIP_REASON, testPostgresUrl } from "../support/postgres";
+import {
+  get,
+  inboundForm,
+  messageSid,
+  post,
+  postTwilio,
+  PUBLIC_URL,
+  ReceiverHarness,
+  SENDER,
+  webhookPath,
+  type Engine,
+} from "../support/receiver";
+
+const AUTH_TOKEN = "auth-token-of-the-test-account";
+const PROFILE = "+14155559999";
+const pgUrl = testPostgresUrl();
+const engines: [Engine, boolean][] = [
+  ["sqlite", true],
+  ["postgres", pgUrl !== undefined],
+];
+
+describe.each(engines)("receiver on %s (Twilio)", (engine, enabled) => {
+  const d = enabled ? describe : describe.skip;
+  d(enabled ? "deliveries" : `deliveries (${PG_SKIP_REASON})`, () => {
+    let h: ReceiverHarness;
+    let url: string;
+    let ledger: ReceiverLedger;
+    let credential: StoredRecord;
+    let inbound: StoredRecord;
+    let feedback: StoredRecord;
+    let number = 0;
+    /** A profile number of its own for each test, so consent histories do not mix. */
+    const profile = (): string => `+1415555${String(1000 + ++number).padStart(4, "0")}`;
+
+    beforeAll(async () => {
+      h = await ReceiverHarness.open(engine, pgUrl);
+      credential = await h.twilioCredential("sms", { authToken: AUTH_TOKEN });
+      inbound = await h.webhook("inbound", credential, {
+        keywords: {
+          optOut: {
+            keywords: ["Stop", "Quit"],
+            reply: "Bye <now> & \"forever\" 'ok'",
+            fuzzy: true,
+            fuzzyReply: "Reply STOP to opt out",
+          },
+          optIn: { keywords: ["Start"], reply: "Welcome back" },
+          help: { keywords: ["Help"], reply: "Call 555" },
+          custom: [{ keyword: "Hours", reply: "9 to 5" }],
+        },
+        defaultReply: "Thanks for your message",
+      });
+      feedback = await h.webhook("feedback", credential, { type: "feedback" });
+      ({ url, ledger } = await h.start());
+    });
+    afterAll(async () => {
+      await h.close();
+    });
+
+    const send = (params: Record<string, string>, webhook = inbound) =>
+      postTwilio(url, webhookPath(webhook), params, AUTH_TOKEN);
+
+    test("GET /healthz answers as the receiver; every other path is 404, the store's API included", async () => {
+      const health = await get(`${url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(JSON.parse(health.body)).toEqual({ status: "ok", service: "pulumi-sms-channels-receiver" });
+      for (const p of [
+        "/",
+        "/readyz",
+        "/v1/sandboxes/prod/webhooks",
+        `/v1/sandboxes/prod/api-credentials/${credential.id}`,
+        "/v1/audit",
+      ]) {
+        expect((await get(url + p)).status).toBe(404);
+      }
+      expect((await get(url + webhookPath(inbound))).status).toBe(404);
+    });
+
+    test("STOP: 200 TwiML with the escaped opt-out reply, and the number is opted-out in the ledger", async () => {
+      const from = profile();
+      const a = await send(inboundForm(from, "  stop "));
+      expect(a.status).toBe(200);
+      expect(a.contentType).toMatch(/^text\/xml/);
+      expect(a.body).toBe(
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Bye &lt;now&gt; &amp; &quot;forever&quot; &apos;ok&apos;</Message></Response>',
+      );
+      expect(await ledger.consents("prod", from)).toEqual([
+        expect.objectContaining({
+          number: from,
+          sender: SENDER,
+          status: "opted-out",
+          keyword: "Stop",
+          webhookId: inbound.id,
+        }),
+      ]);
+    });
+
+    test("a forged signature: 403, and nothing changes", async () => {
+      const from = profile();
+      const params = inboundForm(from, "STOP");
+      const forged = twilioSignature(
+        "not-the-auth-token",
+        `${PUBLIC_URL}${webhookPath(inbound)}`,
+        Object.entries(params),
+      );
+      const a = await postTwilio(url, webhookPath(inbound), params, AUTH_TOKEN, { signature: forged });
+      expect(a.status).toBe(403);
+      expect(await ledger.consents("prod", from)).toEqual([]);
+    });
+
+    test("a missing signature: 403, and nothing changes", async () => {
+      const from = profile();
+      const a = await postTwilio(url, webhookPath(inbound), inboundForm(from, "STOP"), undefined);
+      expect(a.status).toBe(403);
+      expect(await ledger.consents("prod", from)).toEqual([]);
+    });
+
+    test("a signature for another URL (the Host header's, or another webhook's): 403", async () => {
+      const from = profile();
+      const params = inboundForm(from, "STOP");
+      for (const signedUrl of [
+        url + webhookPath(inbound),
+        `${PUBLIC_URL}${webhookPath(feedback)}`,
+        `${PUBLIC_URL}/v1/sandboxes/prod/webhooks/${inbound.id}?x=1`,
+      ]) {
+        const a = await postTwilio(url, webhookPath(inbound), params, AUTH_TOKEN, { signedUrl });
+        expect(a.status).toBe(403);
+      }
+      // A body changed after signing: the parameters are signed too.
+      const sig = twilioSignature(AUTH_TOKEN, `${PUBLIC_URL}${webhookPath(inbound)}`, Object.entries(params));
+      const a = await postTwilio(url, webhookPath(inbound), { ...params, Body: "START" }, AUTH_TOKEN, {
+        signature: sig,
+      });
+      expect(a.status).toBe(403);
+      expect(await ledger.consents("prod", from)).toEqual([]);
+    });
+
+    test("unknown webhook id, wrong sandbox, and a webhook deleted since: the same 404", async () => {
+      const params = inboundForm(profile(), "STOP");
+      const unknown = await send(params, { ...inbound, id: "whk_000000000000000000000000" });
+      const wrongSandbox = await send(params, { ...inbound, sandbox: "staging" });
+      const gone = await h.webhook("short-lived", credential);
+      await h.core.delete("prod", "webhook", gone.id, { actor: "t" });
+      const deleted = await send(params, gone);
+      const credentialAsWebhook = await send(params, { ...inbound, id: credential.id });
+      for (const a of [unknown, wrongSandbox, deleted, credentialAsWebhook]) {
+        expect(a.status).toBe(404);
+        expect(a.body).toBe(unknown.body);
+      }
+      expect(await ledger.deliveryCount("staging")).toBe(0);
+    });
+
+    test("a body over the limit: 413; malformed bodies: 400; nothing recorded", async () => {
+      const before = await ledger.deliveryCount("prod");
+      const big = await send(inboundForm(profile(), "x".repeat(70 * 1024)));
+      expect(big.status).toBe(413);
+      const notForm = await post(url + webhookPath(inbound), '{"Body":"STOP"}', {
+        "content-type": "application/json",
+      });
+      expect(notForm.status).toBe(400);
+      const badUtf8 = await post(
+        url + webhookPath(inbound),
+        Buffer.from([0x42, 0x6f, 0x64, 0x79, 0x3d, 0xff, 0xfe]),
+        {
+          "content-type": "application/x-www-form-urlencoded",
+        },
+      );
+      expect(badUtf8.status).toBe(400);
+      // Signed, but without the fields an inbound message has.
+      const noFrom = inboundForm(profile(), "STOP");
+      delete (noFrom as Record<string, string | undefined>)["From"];
+      expect((await send(noFrom)).status).toBe(400);
+      expect(await ledger.deliveryCount("prod")).toBe(before);
+    });
+
+    test("a repeated delivery (same MessageSid): the same answer, counted once", async () => {
+      const from = profile();
+      const params = inboundForm(from, "STOP");
+      const first = await send(params);
+      const again = await Promise.all([send(params), send(params), send(params)]);
+      for (const a of again) {
+        expect(a.status).toBe(200);
+        expect(a.body).toBe(first.body);
+      }
+      const history = await ledger.consentHistory("prod", from);
+      expect(history).toHaveLength(1);
+    });
+
+    test("START opts in again, HELP and custom keywords change nothing, other text gets the default reply", async () => {
+      const from = profile();
+      await send(inboundForm(from, "STOP"));
+      const help = await send(inboundForm(from, "help"));
+      expect(help.body).toContain("<Message>Call 555</Message>");
+      const hours = await send(inboundForm(from, "HOURS"));
+      expect(hours.body).toContain("<Message>9 to 5</Message>");
+      expect((await ledger.consents("prod", from))[0]?.status).toBe("opted-out");
+      const other = await send(inboundForm(from, "what is this"));
+      expect(other.body).toContain("<Message>Thanks for your message</Message>");
+      const start = await send(inboundForm(from, "Start"));
+      expect(start.body).toContain("<Message>Welcome back</Message>");
+      expect((await ledger.consents("prod", from))[0]?.status).toBe("opted-in");
+      expect((await ledger.consentHistory("prod", from)).map((c) => [c.previousStatus, c.status])).toEqual([
+        [undefined, "opted-out"],
+        ["opted-out", "opted-in"],
+      ]);
+    });
+
+    test("fuzzy opt-out: a near miss changes nothing and gets the fuzzy reply", async () => {
+      const from = profile();
+      for (const text of ["stop please", "STOP!", "stpo"]) {
+        const a = await send(inboundForm(from, text));
+        expect(a.body).toContain("<Message>Reply STOP to opt out</Message>");
+      }
+      expect(await ledger.consents("prod", from)).toEqual([]);
+    });
+
+    test("OptOutType (Twilio's Advanced Opt-Out answered): consent recorded, no second reply", async () => {
+      const from = profile();
+      const a = await send(inboundForm(from, "STOP", { OptOutType: "STOP" }));
+      expect(a.status).toBe(200);
+      expect(a.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+      expect((await ledger.consents("prod", from))[0]?.status).toBe("opted-out");
+      const b = await send(inboundForm(from, "unstop", { OptOutType: "START" }));
+      expect(b.body).not.toContain("<Message>");
+      expect((await ledger.consents("prod", from))[0]?.status).toBe("opted-in");
+    });
+
+    test("status callbacks out of order: every event kept, the status never goes back", async () => {
+      const sid = messageSid();
+      const status = (s: string, extra: Record<string, string> = {}) =>
+        send(
+          { MessageSid: sid, MessageStatus: s, AccountSid: "AC1", To: PROFILE, From: SENDER, ...extra },
+          feedback,
+        );
+      for (const s of ["sent", "delivered", "queued", "sent"]) expect((await status(s)).status).toBe(200);
+      // Twilio's retry of `delivered`: acknowledged, counted once.
+      expect((await status("delivered")).status).toBe(200);
+      const view = await ledger.message("prod", sid);
+      expect(view?.status).toBe("delivered");
+      expect(view?.events.map((e) => e.status)).toEqual(["sent", "delivered", "queued"]);
+      const failed = messageSid();
+      await send({ MessageSid: failed, MessageStatus: "failed", ErrorCode: "30003" }, feedback);
+      await send({ MessageSid: failed, MessageStatus: "sending" }, feedback);
+      expect(await ledger.message("prod", failed)).toMatchObject({ status: "failed", errorCode: "30003" });
+    });
+
+    test("a webhook whose credential is an API key signs with its own twilioAuthToken", async () => {
+      const keyCred = await h.twilioCredential(
+        "api-key",
+        { apiKeySecret: "key-secret" },
+        { apiKeySid: `SK${"1".repeat(32)}` },
+      );
+      const withToken = await h.webhook("with-token", keyCred, {
+        secret: { twilioAuthToken: "webhook-own-token" },
+      });
+      const without = await h.webhook("without-token", keyCred);
+      const params = inboundForm(profile(), "HELP");
+      expect((await postTwilio(url, webhookPath(withToken), params, "webhook-own-token")).status).toBe(200);
+      expect((await postTwilio(url, webhookPath(withToken), params, "key-secret")).status).toBe(403);
+      // No auth token anywhere: every delivery is refused, never accepted unsigned.
+      expect((await postTwilio(url, webhookPath(without), inboundForm(profile(), "HELP"), "")).status).toBe(
+        403,
+      );
+    });
+  });
+});
