@@ -234,7 +234,7 @@ export class HttpStore implements CredentialStore {
       number === undefined ? "" : `?number=${encodeURIComponent(number)}`
     }`;
     const ctx = this.ctx("read consents", sandbox, "read");
-    const answer = await this.call({ method: "GET", path, retry: "safe", ctx });
+    const answer = await this.call({ method: "GET", path, retry: "idempotent", ctx });
     return (answer.body as { items: ConsentItem[] }).items;
   }
 
@@ -242,7 +242,7 @@ export class HttpStore implements CredentialStore {
   async message(sandbox: string, messageId: string): Promise<MessageView | undefined> {
     const path = `/v1/sandboxes/${encodeURIComponent(sandbox)}/messages/${encodeURIComponent(messageId)}`;
     const ctx = this.ctx(`read message ${messageId}`, sandbox, "read");
-    const answer = await this.call({ method: "GET", path, retry: "safe", ctx }, messageId);
+    const answer = await this.call({ method: "GET", path, retry: "idempotent", ctx }, messageId);
     return answer.status === 404 ? undefined : (answer.body as MessageView);
   }
 

@@ -8,6 +8,7 @@ import type { ReceiverLedger } from "./ledger";
 import { openLedger, receiverKeyring } from "./open";
 import { OutboxWorker, type ReplySender } from "./outbox";
 import { ReceiverServer } from "./server";
+import { VendorReplySender } from "./vendor-sender";
 
 export interface ReceiveOptions {
   readonly database: string;
@@ -19,7 +20,7 @@ export interface ReceiveOptions {
   readonly logger: Logger;
   readonly stop: Promise<string>;
   readonly onListening?: (url: string) => void;
-  /** Sends custom-vendor replies from the outbox; without one they wait in it. */
+  /** Sends custom-vendor replies from the outbox (default: through net/vendor's client). */
   readonly sender?: ReplySender;
 }
 
@@ -37,18 +38,22 @@ export async function receive(o: ReceiveOptions): Promise<number> {
       maxBodyBytes: o.maxBodyBytes,
       shutdownTimeoutMs: o.shutdownTimeoutMs,
     });
-    const worker = o.sender
-      ? new OutboxWorker({ ledger, keyring, sender: o.sender, logger: o.logger })
-      : undefined;
+    const vendor = o.sender ? undefined : new VendorReplySender();
+    const worker = new OutboxWorker({
+      ledger,
+      keyring,
+      sender: o.sender ?? (vendor as ReplySender),
+      logger: o.logger,
+    });
     const url = await server.listen(o.listen.port, o.listen.host);
-    worker?.start();
-    if (!worker) o.logger.warn("no custom-vendor sender: replies to custom vendors wait in the outbox");
+    worker.start();
     o.logger.info("serving", { database: where, url, publicUrl: o.publicUrl });
     o.onListening?.(url);
     const signal = await o.stop;
     o.logger.info("signal received", { signal });
     await server.shutdown();
-    await worker?.stop();
+    await worker.stop();
+    await vendor?.close();
     return 0;
   } finally {
     await ledger.close();

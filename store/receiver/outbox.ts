@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { backoffDelay } from "../client/backoff";
+import { backoffDelay } from "../../net/retry";
 import { aadFor } from "../core";
 import type { Keyring } from "../crypto";
 import type { Logger } from "../server/log";

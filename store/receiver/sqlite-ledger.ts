@@ -1,4 +1,3 @@
-import type Database from "better-sqlite3";
 import type { SqliteBackend } from "../sqlite/backend";
 import { nextConsent, type ConsentStatus } from "./keywords";
 import type {
@@ -28,46 +27,27 @@ import {
   type RecordDbRow,
 } from "./rows";
 
-type Write = (db: Database.Database) => Recorded;
-interface Pending {
-  readonly write: Write;
-  readonly resolve: (r: Recorded) => void;
-  readonly reject: (e: unknown) => void;
-}
-
-/** Deliveries written in one transaction at most; a burst beyond it takes several. */
-const MAX_BATCH = 512;
-
 /**
- * The ledger in the embedded store's SQLite file. Deliveries that arrive together are written in one
- * transaction (each in a savepoint of its own, so one failure spoils no other): with full fsync, a
- * commit costs a disk flush, and one flush for a batch is what lets a burst through. Each caller
- * still resolves only after the commit that holds its delivery.
+ * The ledger in the embedded store's SQLite file. Each delivery is written in the backend's group
+ * commit (a savepoint of its own): with full fsync a commit costs a disk flush, and one flush for the
+ * deliveries that arrive together is what lets a burst through. Each caller still resolves only
+ * after the COMMIT that holds its delivery.
  */
 export class SqliteLedger implements ReceiverLedger {
-  private readonly queue: Pending[] = [];
-  /** Statements compiled once per connection: a delivery runs the same few every time. */
-  private readonly statements = new Map<string, Database.Statement>();
   private flushing = false;
 
   constructor(readonly backend: SqliteBackend) {}
 
-  private stmt(db: Database.Database, sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = db.prepare(sql)));
-    return s;
-  }
-
   loadTarget(webhookId: string): Promise<{ webhook?: TargetRow; credential?: TargetRow }> {
-    return this.backend.run((db) => {
-      const w = this.stmt(db, `SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`).get(webhookId) as
+    return this.backend.run(() => {
+      const w = this.backend.prepared(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`).get(webhookId) as
         RecordDbRow | undefined;
       if (!w) return {};
       const webhook = toTarget(w);
       const credentialId = webhook.data["apiCredentialId"];
       const c =
         typeof credentialId === "string"
-          ? (this.stmt(db, `SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`).get(credentialId) as
+          ? (this.backend.prepared(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`).get(credentialId) as
               RecordDbRow | undefined)
           : undefined;
       return c ? { webhook, credential: toTarget(c) } : { webhook };
@@ -75,181 +55,143 @@ export class SqliteLedger implements ReceiverLedger {
   }
 
   loadRecord(id: string): Promise<TargetRow | undefined> {
-    return this.backend.run((db) => {
-      const r = this.stmt(db, `SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`).get(id) as
+    return this.backend.run(() => {
+      const r = this.backend.prepared(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`).get(id) as
         RecordDbRow | undefined;
       return r && toTarget(r);
     });
   }
 
   recordInbound(d: InboundDelivery): Promise<Recorded> {
-    return this.enqueue((db) => {
-      const fresh = this.stmt(
-        db,
-        `INSERT INTO receiver_deliveries (sandbox, webhook_id, dedupe_key, kind, message_id, profile_number, sender,
+    return this.backend.groupWrite(() => {
+      const fresh = this.backend
+        .prepared(
+          `INSERT INTO receiver_deliveries (sandbox, webhook_id, dedupe_key, kind, message_id, profile_number, sender,
              category, keyword, reply, received_at)
            VALUES (?, ?, ?, 'inbound', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      ).run(
-        d.sandbox,
-        d.webhookId,
-        d.dedupeKey,
-        d.messageId,
-        d.profileNumber,
-        d.sender,
-        d.category,
-        d.keyword ?? null,
-        d.reply ?? null,
-        d.at,
-      );
-      if (fresh.changes === 0) return this.repeat(db, d);
+        )
+        .run(
+          d.sandbox,
+          d.webhookId,
+          d.dedupeKey,
+          d.messageId,
+          d.profileNumber,
+          d.sender,
+          d.category,
+          d.keyword ?? null,
+          d.reply ?? null,
+          d.at,
+        );
+      if (fresh.changes === 0) return this.repeat(d);
       if (d.consent) {
         const key = [d.sandbox, d.profileNumber, d.sender];
         const prev = (
-          this.stmt(db, "SELECT status FROM consents WHERE sandbox = ? AND number = ? AND sender = ?").get(
-            ...key,
-          ) as { status: ConsentStatus } | undefined
+          this.backend
+            .prepared("SELECT status FROM consents WHERE sandbox = ? AND number = ? AND sender = ?")
+            .get(...key) as { status: ConsentStatus } | undefined
         )?.status;
         const next = nextConsent(prev, d.consent);
         if (next !== undefined) {
-          this.stmt(
-            db,
-            `INSERT INTO consents (sandbox, number, sender, status, keyword, webhook_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+          this.backend
+            .prepared(
+              `INSERT INTO consents (sandbox, number, sender, status, keyword, webhook_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (sandbox, number, sender) DO UPDATE SET status = excluded.status, keyword = excluded.keyword,
                webhook_id = excluded.webhook_id, updated_at = excluded.updated_at`,
-          ).run(...key, next, d.keyword ?? null, d.webhookId, d.at);
-          this.stmt(
-            db,
-            `INSERT INTO consent_history (sandbox, number, sender, status, previous_status, keyword, webhook_id, message_id, at)
+            )
+            .run(...key, next, d.keyword ?? null, d.webhookId, d.at);
+          this.backend
+            .prepared(
+              `INSERT INTO consent_history (sandbox, number, sender, status, previous_status, keyword, webhook_id, message_id, at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          ).run(...key, next, prev ?? null, d.keyword ?? null, d.webhookId, d.messageId, d.at);
+            )
+            .run(...key, next, prev ?? null, d.keyword ?? null, d.webhookId, d.messageId, d.at);
         }
       }
       if (d.outbox) {
         const o = d.outbox;
-        this.stmt(
-          db,
-          `INSERT INTO reply_outbox (id, sandbox, webhook_id, credential_id, to_number, from_number, body, state, attempts,
+        this.backend
+          .prepared(
+            `INSERT INTO reply_outbox (id, sandbox, webhook_id, credential_id, to_number, from_number, body, state, attempts,
              next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
-        ).run(o.id, d.sandbox, d.webhookId, o.credentialId, o.to, o.from, o.body, d.at, d.at);
+          )
+          .run(o.id, d.sandbox, d.webhookId, o.credentialId, o.to, o.from, o.body, d.at, d.at);
       }
       return { duplicate: false, ...(d.reply !== undefined ? { reply: d.reply } : {}) };
     });
   }
 
-  private repeat(db: Database.Database, d: InboundDelivery | StatusDelivery): Recorded {
-    const prior = this.stmt(
-      db,
-      "SELECT reply FROM receiver_deliveries WHERE sandbox = ? AND webhook_id = ? AND dedupe_key = ?",
-    ).get(d.sandbox, d.webhookId, d.dedupeKey) as { reply: string | null } | undefined;
+  private repeat(d: InboundDelivery | StatusDelivery): Recorded {
+    const prior = this.backend
+      .prepared(
+        "SELECT reply FROM receiver_deliveries WHERE sandbox = ? AND webhook_id = ? AND dedupe_key = ?",
+      )
+      .get(d.sandbox, d.webhookId, d.dedupeKey) as { reply: string | null } | undefined;
     return { duplicate: true, ...(prior?.reply ? { reply: prior.reply } : {}) };
   }
 
   recordStatus(d: StatusDelivery): Promise<Recorded> {
-    return this.enqueue((db) => {
-      const fresh = this.stmt(
-        db,
-        `INSERT INTO receiver_deliveries (sandbox, webhook_id, dedupe_key, kind, message_id, category, received_at)
+    return this.backend.groupWrite(() => {
+      const fresh = this.backend
+        .prepared(
+          `INSERT INTO receiver_deliveries (sandbox, webhook_id, dedupe_key, kind, message_id, category, received_at)
            VALUES (?, ?, ?, 'status', ?, ?, ?) ON CONFLICT DO NOTHING`,
-      ).run(d.sandbox, d.webhookId, d.dedupeKey, d.messageId, d.status, d.at);
-      if (fresh.changes === 0) return this.repeat(db, d);
-      this.stmt(
-        db,
-        "INSERT INTO message_events (sandbox, message_id, status, error_code, webhook_id, at) VALUES (?, ?, ?, ?, ?, ?)",
-      ).run(d.sandbox, d.messageId, d.status, d.errorCode ?? null, d.webhookId, d.at);
-      this.stmt(
-        db,
-        `INSERT INTO messages (sandbox, message_id, status, rank, error_code, webhook_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        )
+        .run(d.sandbox, d.webhookId, d.dedupeKey, d.messageId, d.status, d.at);
+      if (fresh.changes === 0) return this.repeat(d);
+      this.backend
+        .prepared(
+          "INSERT INTO message_events (sandbox, message_id, status, error_code, webhook_id, at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .run(d.sandbox, d.messageId, d.status, d.errorCode ?? null, d.webhookId, d.at);
+      this.backend
+        .prepared(
+          `INSERT INTO messages (sandbox, message_id, status, rank, error_code, webhook_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (sandbox, message_id) DO UPDATE SET status = excluded.status, rank = excluded.rank,
            error_code = COALESCE(excluded.error_code, messages.error_code), webhook_id = excluded.webhook_id,
            updated_at = excluded.updated_at
          WHERE excluded.rank > messages.rank`,
-      ).run(d.sandbox, d.messageId, d.status, d.rank, d.errorCode ?? null, d.webhookId, d.at);
+        )
+        .run(d.sandbox, d.messageId, d.status, d.rank, d.errorCode ?? null, d.webhookId, d.at);
       return { duplicate: false };
     });
   }
 
-  private enqueue(write: Write): Promise<Recorded> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ write, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
-  }
-
-  /** One flush at a time: what arrives while a batch commits goes into the next one. */
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      // Let the deliveries that are already read join this batch.
-      await new Promise((r) => setImmediate(r));
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        let outcomes: ({ ok: Recorded } | { error: unknown })[];
-        try {
-          outcomes = await this.backend.runWrite((db) =>
-            batch.map((p) => {
-              db.exec("SAVEPOINT delivery");
-              try {
-                const ok = p.write(db);
-                db.exec("RELEASE delivery");
-                return { ok };
-              } catch (error) {
-                db.exec("ROLLBACK TO delivery");
-                db.exec("RELEASE delivery");
-                return { error };
-              }
-            }),
-          );
-        } catch (e) {
-          for (const p of batch) p.reject(e);
-          continue;
-        }
-        outcomes.forEach((o, i) => {
-          const p = batch[i] as Pending;
-          if ("ok" in o) p.resolve(o.ok);
-          else p.reject(o.error);
-        });
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
   consents(sandbox: string, number?: string): Promise<ConsentItem[]> {
-    return this.backend.run((db) => {
+    return this.backend.run(() => {
       const rows = (
         number === undefined
-          ? this.stmt(db, "SELECT * FROM consents WHERE sandbox = ? ORDER BY number, sender").all(sandbox)
-          : this.stmt(db, "SELECT * FROM consents WHERE sandbox = ? AND number = ? ORDER BY sender").all(
-              sandbox,
-              number,
-            )
+          ? this.backend
+              .prepared("SELECT * FROM consents WHERE sandbox = ? ORDER BY number, sender")
+              .all(sandbox)
+          : this.backend
+              .prepared("SELECT * FROM consents WHERE sandbox = ? AND number = ? ORDER BY sender")
+              .all(sandbox, number)
       ) as ConsentDbRow[];
       return rows.map(toConsent);
     });
   }
 
   consentHistory(sandbox: string, number: string): Promise<ConsentHistoryItem[]> {
-    return this.backend.run((db) =>
+    return this.backend.run(() =>
       (
-        this.stmt(db, "SELECT * FROM consent_history WHERE sandbox = ? AND number = ? ORDER BY seq").all(
-          sandbox,
-          number,
-        ) as HistoryDbRow[]
+        this.backend
+          .prepared("SELECT * FROM consent_history WHERE sandbox = ? AND number = ? ORDER BY seq")
+          .all(sandbox, number) as HistoryDbRow[]
       ).map(toHistory),
     );
   }
 
   message(sandbox: string, messageId: string): Promise<MessageView | undefined> {
-    return this.backend.run((db) => {
-      const m = this.stmt(
-        db,
-        "SELECT status, error_code FROM messages WHERE sandbox = ? AND message_id = ?",
-      ).get(sandbox, messageId) as { status: string; error_code: string | null } | undefined;
+    return this.backend.run(() => {
+      const m = this.backend
+        .prepared("SELECT status, error_code FROM messages WHERE sandbox = ? AND message_id = ?")
+        .get(sandbox, messageId) as { status: string; error_code: string | null } | undefined;
       if (!m) return undefined;
-      const events = this.stmt(
-        db,
-        "SELECT status, error_code, webhook_id, at FROM message_events WHERE sandbox = ? AND message_id = ? ORDER BY seq",
-      ).all(sandbox, messageId) as EventDbRow[];
+      const events = this.backend
+        .prepared(
+          "SELECT status, error_code, webhook_id, at FROM message_events WHERE sandbox = ? AND message_id = ? ORDER BY seq",
+        )
+        .all(sandbox, messageId) as EventDbRow[];
       return {
         messageId,
         status: m.status,
@@ -260,16 +202,16 @@ export class SqliteLedger implements ReceiverLedger {
   }
 
   claimReplies(owner: string, leaseMs: number, limit: number): Promise<ClaimedReply[]> {
-    return this.backend.runWrite((db) => {
+    return this.backend.runWrite(() => {
       const now = new Date();
-      const rows = this.stmt(
-        db,
-        `SELECT id FROM reply_outbox WHERE state = 'pending' AND next_attempt_at <= ?
+      const rows = this.backend
+        .prepared(
+          `SELECT id FROM reply_outbox WHERE state = 'pending' AND next_attempt_at <= ?
              AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?`,
-      ).all(now.toISOString(), now.toISOString(), limit) as { id: string }[];
+        )
+        .all(now.toISOString(), now.toISOString(), limit) as { id: string }[];
       const until = new Date(now.getTime() + leaseMs).toISOString();
-      const claim = this.stmt(
-        db,
+      const claim = this.backend.prepared(
         "UPDATE reply_outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ? RETURNING *",
       );
       return rows.map((r) => toClaimed(claim.get(owner, until, r.id) as OutboxDbRow));
@@ -278,40 +220,44 @@ export class SqliteLedger implements ReceiverLedger {
 
   replySent(id: string, owner: string): Promise<boolean> {
     return this.backend.runWrite(
-      (db) =>
-        this.stmt(
-          db,
-          `UPDATE reply_outbox SET state = 'sent', sent_at = ?, lease_owner = NULL, lease_until = NULL
+      () =>
+        this.backend
+          .prepared(
+            `UPDATE reply_outbox SET state = 'sent', sent_at = ?, lease_owner = NULL, lease_until = NULL
              WHERE id = ? AND lease_owner = ? AND state = 'pending'`,
-        ).run(new Date().toISOString(), id, owner).changes === 1,
+          )
+          .run(new Date().toISOString(), id, owner).changes === 1,
     );
   }
 
   replyFailed(id: string, owner: string, error: string, nextAttemptAt: Date | undefined): Promise<void> {
-    return this.backend.runWrite((db) => {
-      this.stmt(
-        db,
-        `UPDATE reply_outbox SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_error = ?,
+    return this.backend.runWrite(() => {
+      this.backend
+        .prepared(
+          `UPDATE reply_outbox SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_error = ?,
            lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ? AND state = 'pending'`,
-      ).run(nextAttemptAt ? "pending" : "dead", nextAttemptAt?.toISOString() ?? null, error, id, owner);
+        )
+        .run(nextAttemptAt ? "pending" : "dead", nextAttemptAt?.toISOString() ?? null, error, id, owner);
     });
   }
 
   outbox(sandbox: string): Promise<OutboxRow[]> {
-    return this.backend.run((db) =>
+    return this.backend.run(() =>
       (
-        this.stmt(db, "SELECT * FROM reply_outbox WHERE sandbox = ? ORDER BY created_at, id").all(
-          sandbox,
-        ) as OutboxDbRow[]
+        this.backend
+          .prepared("SELECT * FROM reply_outbox WHERE sandbox = ? ORDER BY created_at, id")
+          .all(sandbox) as OutboxDbRow[]
       ).map(toOutboxRow),
     );
   }
 
   deliveryCount(sandbox: string): Promise<number> {
     return this.backend.run(
-      (db) =>
+      () =>
         (
-          this.stmt(db, "SELECT COUNT(*) AS n FROM receiver_deliveries WHERE sandbox = ?").get(sandbox) as {
+          this.backend
+            .prepared("SELECT COUNT(*) AS n FROM receiver_deliveries WHERE sandbox = ?")
+            .get(sandbox) as {
             n: number;
           }
         ).n,

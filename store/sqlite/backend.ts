@@ -40,7 +40,7 @@ class Mutex {
 const MAX_GROUP_COMMIT = 256;
 
 interface QueuedTx {
-  readonly fn: (tx: StoreTx) => Promise<unknown>;
+  readonly fn: (db: Database.Database) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
 }
@@ -124,10 +124,33 @@ export class SqliteBackend implements StoreBackend {
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queued.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-      // The first to queue schedules a commit; those that queue before it starts join it.
-      if (this.queued.length === 1) void this.mutex.run(() => this.commitQueued());
+      this.enqueue(
+        (db) => fn(new SqliteTx(db, this.statements)),
+        resolve as (value: unknown) => void,
+        reject,
+      );
     });
+  }
+
+  /**
+   * A write of another repository on this file (the webhook receiver's ledger) in the same group
+   * commit as record transactions: in a savepoint of its own, answered once its COMMIT is durable.
+   */
+  groupWrite<T>(fn: (db: Database.Database) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue(async (db) => fn(db), resolve as (value: unknown) => void, reject);
+    });
+  }
+
+  private enqueue(fn: QueuedTx["fn"], resolve: QueuedTx["resolve"], reject: QueuedTx["reject"]): void {
+    this.queued.push({ fn, resolve, reject });
+    // The first to queue schedules a commit; those that queue before it starts join it.
+    if (this.queued.length === 1) void this.mutex.run(() => this.commitQueued());
+  }
+
+  /** A statement prepared once on this connection (for repositories that share the file). */
+  prepared(sql: string): Database.Statement {
+    return this.statements.get(sql);
   }
 
   private async commitQueued(): Promise<void> {
@@ -145,7 +168,7 @@ export class SqliteBackend implements StoreBackend {
       for (const t of batch) {
         this.db.exec("SAVEPOINT tx");
         try {
-          const value = await t.fn(new SqliteTx(this.db, this.statements));
+          const value = await t.fn(this.db);
           this.db.exec("RELEASE tx");
           answers.push(() => t.resolve(value));
         } catch (e) {

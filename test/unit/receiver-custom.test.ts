@@ -7,6 +7,8 @@ import type { StoredRecord } from "../../store";
 import type { ReceiverLedger } from "../../store/receiver/ledger";
 import { OutboxWorker, ReplyError, type VendorReply } from "../../store/receiver/outbox";
 import { PG_SKIP_REASON, testPostgresUrl } from "../support/postgres";
+import { VendorReplySender } from "../../store/receiver/vendor-sender";
+import { startRecordingServer } from "../support/http-server";
 import { hmacHex, post, ReceiverHarness, webhookPath, type Engine } from "../support/receiver";
 
 const pgUrl = testPostgresUrl();
@@ -226,6 +228,58 @@ describe.each(engines)("receiver on %s (custom vendors)", (engine, enabled) => {
             s.credential.secret["auth"] !== undefined && s.credential.data["payloadTemplate"] !== undefined,
         ),
       ).toBe(true);
+    });
+
+    test("outbox through the vendor's own API: template rendered, Idempotency-Key, 503 retried, 400 dead", async () => {
+      let hits = 0;
+      const vendor = await startRecordingServer((req, res, _hit, body) => {
+        const to = (JSON.parse(body) as { to: string }).to;
+        const status = to === "+19995550001" ? 400 : ++hits === 1 ? 503 : 201;
+        res.writeHead(status, { "content-type": "application/json" }).end('{"sid":"MM1"}');
+      });
+      try {
+        const cred = await h.customCredential("real-vendor", { providerUrl: `${vendor.base}/v1/messages` });
+        const hook = await h.webhook("real-vendor", cred, {
+          defaultReply: 'Thanks "for" writing',
+          payloadMapping: mapping,
+          verification: { type: "hmac-sha256" },
+          secret: { verification: { secret: HMAC_SECRET } },
+        });
+        const deliver = (from: string, text: string) => {
+          const body = inbound(from, text);
+          return post(url + webhookPath(hook), body, { "x-signature": hmacHex(HMAC_SECRET, body) });
+        };
+        const from = profile();
+        expect((await deliver(from, 'say "hi"\n')).status).toBe(200);
+        expect((await deliver("+19995550001", "HELP")).status).toBe(200);
+        const sender = new VendorReplySender();
+        const worker = new OutboxWorker({
+          ledger,
+          keyring: h.keyring,
+          sender,
+          baseDelayMs: 1,
+          maxDelayMs: 1,
+        });
+        for (let i = 0; i < 5; i++) {
+          await worker.runOnce();
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        await sender.close();
+        const rows = (await ledger.outbox("prod")).filter((o) => o.webhookId === hook.id);
+        expect(rows.find((r) => r.to === from)).toMatchObject({ state: "sent", attempts: 2 });
+        expect(rows.find((r) => r.to === "+19995550001")).toMatchObject({ state: "dead", attempts: 1 });
+        const ok = vendor.seen.filter((s) => (JSON.parse(s.body) as { to: string }).to === from);
+        expect(ok).toHaveLength(2);
+        expect(JSON.parse(ok[1]?.body ?? "")).toEqual({
+          to: from,
+          from: OUR_NUMBER,
+          text: 'Thanks "for" writing',
+        });
+        expect(ok[0]?.headers["idempotency-key"]).toBe(ok[1]?.headers["idempotency-key"]);
+        expect(ok[0]?.headers["authorization"]).toBe("Bearer vendor-token-for-tests");
+      } finally {
+        await vendor.close();
+      }
     });
 
     test("outbox: a reply claimed by a worker that died is sent by another once its lease ends", async () => {
