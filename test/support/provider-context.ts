@@ -15,6 +15,10 @@ import { TwilioEmulator, type AddServiceOptions } from "../twilio-emulator";
 import type { TestServer } from "./http-server";
 import { startReceiverHealthStub } from "./receiver-stub";
 
+// Real SQLite and HTTP on a shared, busy machine: a slow moment must not fail a test (set for every
+// test file that imports this).
+jest.setTimeout(30_000);
+
 export interface Harness {
   readonly ctx: ProviderContext;
   readonly twilio: TwilioEmulator;

@@ -12,9 +12,6 @@ import { openEmbeddedStore } from "../../store/embedded";
 import { TwilioEmulator } from "../twilio-emulator";
 import { twilioCredentialInputs } from "../support/provider-context";
 
-// Real SQLite and HTTP on a shared machine: a busy moment must not fail a test.
-jest.setTimeout(30_000);
-
 it("binds every type's methods to one context made from the stack config", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "smschannels-configure-"));
   const twilio = await TwilioEmulator.start();

@@ -22,9 +22,6 @@ import {
   type Harness,
 } from "../support/provider-context";
 
-// Real SQLite and HTTP on a shared machine: a busy moment must not fail a test.
-jest.setTimeout(30_000);
-
 let h: Harness;
 let vendor: TestServer;
 
