@@ -283,7 +283,7 @@ class PostgresTx implements StoreTx {
   async replace(row: RecordRow, expectedVersion: number): Promise<boolean> {
     const result = await this.q(
       `UPDATE records SET version = $2, data = $3, secret_ciphertext = $4, secret_nonce = $5, secret_key_id = $6,
-         secret_fingerprint = $7, owner_urn = $8, updated_at = $9
+         secret_fingerprint = $7, owner_urn = $8, updated_at = $9, name = $11
        WHERE id = $1 AND version = $10`,
       [
         row.id,
@@ -296,6 +296,7 @@ class PostgresTx implements StoreTx {
         row.ownerUrn,
         row.updatedAt,
         expectedVersion,
+        row.name,
       ],
     );
     if (result.rowCount !== 1) return false;

@@ -24,6 +24,8 @@ const createBody = z
 
 const patchBody = z
   .object({
+    // A rename (the resource's `name` input); CoreStore checks it is still unique.
+    name: z.string().optional(),
     data: jsonObject.optional(),
     refs: refs.optional(),
     secret: jsonObject.optional(),

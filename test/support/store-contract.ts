@@ -155,6 +155,42 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
       ).toBe("NOT_FOUND");
     });
 
+    test("an update renames a record (with its data and secret); the new name must be free", async () => {
+      const r = await h.store.create(twilioCredential("prod", "main"), actor);
+      await h.store.create(twilioCredential("prod", "taken"), actor);
+      const renamed = await h.store.update(
+        "prod",
+        "api-credential",
+        r.id,
+        1,
+        { name: "renamed", data: { n: 1 }, secret: { authToken: secretText() } },
+        actor,
+      );
+      expect(renamed).toMatchObject({ name: "renamed", version: 2, data: { n: 1 } });
+      expect((await h.store.findByName("prod", "api-credential", "renamed"))?.id).toBe(r.id);
+      expect(await h.store.findByName("prod", "api-credential", "main")).toBeUndefined();
+      const e = await failure(h.store.update("prod", "api-credential", r.id, 2, { name: "taken" }, actor));
+      expect(e.code).toBe("ALREADY_EXISTS");
+      expect(e.field).toBe("name");
+    });
+
+    test("a delete that names a stale version is a conflict and deletes nothing; the current one deletes", async () => {
+      const r = await h.store.create(twilioCredential("prod", "main"), actor);
+      await h.store.update("prod", "api-credential", r.id, 1, { data: { n: 1 } }, actor);
+      const e = await failure(
+        h.store.delete("prod", "api-credential", r.id, { ...actor, expectedVersion: 1 }),
+      );
+      expect(e.code).toBe("CONFLICT");
+      expect(e.details?.["currentVersion"]).toBe(2);
+      expect(await h.store.get("prod", "api-credential", r.id)).toBeDefined();
+      expect(await h.store.delete("prod", "api-credential", r.id, { ...actor, expectedVersion: 2 })).toBe(
+        "deleted",
+      );
+      expect(await h.store.delete("prod", "api-credential", r.id, { ...actor, expectedVersion: 2 })).toBe(
+        "absent",
+      );
+    });
+
     test("a credential in use cannot be deleted, and the error names its users", async () => {
       const cred = await h.store.create(twilioCredential("prod", "main"), actor);
       const hook = await h.store.create(webhook("prod", "inbound-hook", cred.id), actor);
