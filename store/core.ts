@@ -8,6 +8,7 @@ import type {
   AuditEntry,
   CreateOptions,
   CredentialStore,
+  DeleteOptions,
   RecordInput,
   RecordKind,
   RecordPatch,
@@ -238,12 +239,28 @@ export class CoreStore implements CredentialStore {
     });
   }
 
-  async delete(sandbox: string, kind: RecordKind, id: string, actor: Actor): Promise<"deleted" | "absent"> {
+  async delete(
+    sandbox: string,
+    kind: RecordKind,
+    id: string,
+    options: DeleteOptions,
+  ): Promise<"deleted" | "absent"> {
     checkSandbox(sandbox);
     checkKind(kind);
+    const expected = options.expectedVersion;
+    if (expected !== undefined && (!Number.isInteger(expected) || expected < 1)) {
+      throw new StoreError(
+        "INVALID_INPUT",
+        "version: must be the record's current version (an integer from 1)",
+        "version",
+      );
+    }
     return this.backend.transaction(async (tx) => {
       const current = await tx.getRecord(id, true);
       if (!current || current.sandbox !== sandbox || current.kind !== kind) return "absent";
+      // A delete that last saw another version would remove something it never saw: someone else's
+      // change, or the record a newer resource took over.
+      if (expected !== undefined && current.version !== expected) throw conflict(current, expected);
       const users = await tx.referrers(id);
       if (users.length > 0) {
         throw new StoreError(
@@ -254,7 +271,7 @@ export class CoreStore implements CredentialStore {
         );
       }
       await tx.remove(id);
-      await tx.appendAudit(auditOf(current, "delete", actor.actor, this.now().toISOString()));
+      await tx.appendAudit(auditOf(current, "delete", options.actor, this.now().toISOString()));
       return "deleted";
     });
   }

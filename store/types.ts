@@ -65,6 +65,11 @@ export interface CreateOptions extends Actor {
   readonly idempotencyKey?: string;
 }
 
+/** A delete that names the version it last saw: a record changed since is left alone (`CONFLICT`). */
+export interface DeleteOptions extends Actor {
+  readonly expectedVersion?: number;
+}
+
 export interface AuditEntry {
   readonly seq: number;
   readonly at: string;
@@ -95,8 +100,16 @@ export interface CredentialStore {
     patch: RecordPatch,
     actor: Actor,
   ): Promise<StoredRecord>;
-  /** `absent` when there was nothing to delete; fails with `IN_USE` naming the records that refer to it. */
-  delete(sandbox: string, kind: RecordKind, id: string, actor: Actor): Promise<"deleted" | "absent">;
+  /**
+   * `absent` when there was nothing to delete; fails with `IN_USE` naming the records that refer to it,
+   * and with `CONFLICT` when `expectedVersion` is given and the record is no longer at it.
+   */
+  delete(
+    sandbox: string,
+    kind: RecordKind,
+    id: string,
+    options: DeleteOptions,
+  ): Promise<"deleted" | "absent">;
   /** The decrypted secret of a record; audited. */
   readSecret(sandbox: string, kind: RecordKind, id: string, actor: Actor): Promise<SecretPayload | undefined>;
   close(): Promise<void>;

@@ -30,6 +30,9 @@ export function secretPath(sandbox: string, kind: RecordKind, id: string): strin
   return `${recordPath(sandbox, kind, id)}/secret`;
 }
 
+/** `GET` it with a token: that token's id, sandbox and scopes (`TokenInfo`). */
+export const TOKEN_PATH = `${API_PREFIX}/token`;
+
 export const HEADER = {
   idempotencyKey: "idempotency-key",
   ifMatch: "if-match",

@@ -1,12 +1,22 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Dispatcher } from "undici";
-import { collectionPath, etagOf, HEADER, IDEMPOTENCY_KEY_PATTERN, recordPath, secretPath } from "../api/wire";
+import {
+  collectionPath,
+  etagOf,
+  HEADER,
+  IDEMPOTENCY_KEY_PATTERN,
+  recordPath,
+  secretPath,
+  TOKEN_PATH,
+} from "../api/wire";
+import type { TokenInfo } from "../tokens/model";
 import { StoreError } from "../errors";
 import type { ConsentItem, MessageView } from "../receiver/ledger";
 import type {
   Actor,
   CreateOptions,
   CredentialStore,
+  DeleteOptions,
   RecordInput,
   RecordKind,
   RecordPatch,
@@ -205,10 +215,23 @@ export class HttpStore implements CredentialStore {
     return answer.body as StoredRecord;
   }
 
-  async delete(sandbox: string, kind: RecordKind, id: string, _actor: Actor): Promise<"deleted" | "absent"> {
+  async delete(
+    sandbox: string,
+    kind: RecordKind,
+    id: string,
+    options: DeleteOptions,
+  ): Promise<"deleted" | "absent"> {
     const ctx = this.ctx(`delete ${kind} ${id}`, sandbox, "write");
     const answer = await this.call(
-      { method: "DELETE", path: recordPath(sandbox, kind, id), retry: "if-never-sent", ctx },
+      {
+        method: "DELETE",
+        path: recordPath(sandbox, kind, id),
+        ...(options.expectedVersion !== undefined
+          ? { headers: { [HEADER.ifMatch]: etagOf(options.expectedVersion) } }
+          : {}),
+        retry: "if-never-sent",
+        ctx,
+      },
       id,
     );
     return answer.status === 404 ? "absent" : "deleted";
@@ -244,6 +267,13 @@ export class HttpStore implements CredentialStore {
     const ctx = this.ctx(`read message ${messageId}`, sandbox, "read");
     const answer = await this.call({ method: "GET", path, retry: "idempotent", ctx }, messageId);
     return answer.status === 404 ? undefined : (answer.body as MessageView);
+  }
+
+  /** The configured token's sandbox and scopes, as the service knows them (`GET /v1/token`). */
+  async tokenInfo(): Promise<TokenInfo> {
+    const ctx = this.ctx("describe its token", "*", "any");
+    const answer = await this.call({ method: "GET", path: TOKEN_PATH, retry: "idempotent", ctx });
+    return answer.body as TokenInfo;
   }
 
   async close(): Promise<void> {

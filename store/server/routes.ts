@@ -11,7 +11,7 @@ import type { CoreStore } from "../core";
 import { RECEIVER_ROUTES } from "../receiver/routes";
 import { StoreError } from "../errors";
 import { checkSandbox } from "../rules";
-import type { TokenRecord } from "../tokens/model";
+import type { TokenInfo, TokenRecord } from "../tokens/model";
 import type { RecordKind } from "../types";
 import { requireAdmin, requireScope } from "./auth";
 import { parseCreateBody, parsePatchBody } from "./bodies";
@@ -72,6 +72,17 @@ function target(match: readonly string[]): Target {
       `no such collection "${collection}" (api-credentials, webhooks, channel-configurations)`,
     );
   return { sandbox, kind, id: segment(match[3], "id") };
+}
+
+/** What `GET /v1/token` tells about the presented token. */
+export function tokenInfo(token: TokenRecord): TokenInfo {
+  return {
+    id: token.id,
+    sandbox: token.sandbox,
+    scopes: [...token.scopes],
+    ...(token.description !== undefined ? { description: token.description } : {}),
+    createdAt: token.createdAt,
+  };
 }
 
 const actorOf = (token: TokenRecord): { actor: string } => ({ actor: `token:${token.id}` });
@@ -188,11 +199,24 @@ export const ROUTES: readonly Route[] = [
     method: "DELETE",
     name: "delete",
     pattern: RECORD,
-    async handle({ match, token, store }) {
+    async handle({ req, match, token, store }) {
       const t = target(match);
       requireScope(token, t.sandbox, "write");
-      if ((await store.delete(t.sandbox, t.kind, t.id, actorOf(token))) === "absent") throw notFound(t);
+      // If-Match is optional on a delete; when given, a record changed since is left alone (412).
+      const version = versionOfIfMatch(req.headers[HEADER.ifMatch]);
+      if (Number.isNaN(version)) {
+        throw new StoreError(
+          "INVALID_INPUT",
+          'If-Match: must be the ETag of the record (e.g. If-Match: "3")',
+          "If-Match",
+        );
+      }
+      const options = { ...actorOf(token), ...(version !== undefined ? { expectedVersion: version } : {}) };
+      if ((await store.delete(t.sandbox, t.kind, t.id, options)) === "absent") throw notFound(t);
       return { status: 204 };
+    },
+    statusFor(e) {
+      return e.code === "CONFLICT" ? 412 : undefined;
     },
   },
   {
@@ -206,6 +230,16 @@ export const ROUTES: readonly Route[] = [
       const secret = await store.readSecret(t.sandbox, t.kind, t.id, actorOf(token));
       if (!secret) throw notFound(t);
       return { status: 200, body: { secret } };
+    },
+  },
+  {
+    method: "GET",
+    name: "token",
+    pattern: /^\/v1\/token$/,
+    // Who am I: the presented token's sandbox and scopes (never the token), so a pipeline can learn
+    // in preview what it may not do, instead of halfway through an up.
+    async handle({ token }) {
+      return { status: 200, body: tokenInfo(token) };
     },
   },
   {

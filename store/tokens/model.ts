@@ -25,6 +25,15 @@ export interface TokenRecord {
   readonly lastUsedAt?: string;
 }
 
+/** A token as `GET /v1/token` describes it to its own bearer. */
+export interface TokenInfo {
+  readonly id: string;
+  readonly sandbox: string;
+  readonly scopes: readonly TokenScope[];
+  readonly description?: string;
+  readonly createdAt: string;
+}
+
 /** Where tokens are kept: the same database as the records (SQLite or PostgreSQL). */
 export interface TokenRepository {
   /** `hash` is the SHA-256 of the token; the token itself is never given to a repository. */

@@ -53,6 +53,15 @@ describe("store service over HTTP", () => {
   });
   afterEach(() => svc.close());
 
+  test("GET /v1/token tells its bearer the token's id, sandbox and scopes, never the token", async () => {
+    const runtime = await svc.token("staging", "read", "runtime");
+    const me = await call(svc, "GET", "/v1/token", { token: runtime.token });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ id: runtime.id, sandbox: "staging", scopes: ["read", "runtime"] });
+    expect(me.text).not.toContain(runtime.token);
+    expect((await call(svc, "GET", "/v1/token")).status).toBe(401);
+  });
+
   test("/healthz and /readyz answer without a token", async () => {
     expect(await call(svc, "GET", "/healthz")).toMatchObject({ status: 200, body: { status: "ok" } });
     expect(await call(svc, "GET", "/readyz")).toMatchObject({ status: 200, body: { status: "ready" } });
