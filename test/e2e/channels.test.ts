@@ -6,7 +6,14 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { openEmbeddedStore } from "../../store/embedded";
 import { TwilioEmulator } from "../twilio-emulator";
-import { expectSuccess, summary, TestStack } from "../support/pulumi";
+import {
+  changes,
+  diagnostics,
+  expectFailure,
+  expectNoChanges,
+  expectSuccess,
+  TestStack,
+} from "../support/pulumi";
 import { makeTestPki, type TestPki } from "../support/tls";
 import type { TestServer } from "../support/http-server";
 import { startReceiverHealthStub } from "../support/receiver-stub";
@@ -90,11 +97,11 @@ test("the whole example stack: preview, up, a change, refresh, destroy; the serv
     secrets: { "sms-channels-example:twilioAuthToken": a.authToken },
   });
   const preview = expectSuccess(await s.preview());
-  expect(preview.output).toMatch(/\+ 7 to create/);
+  expect(changes(preview)).toMatchObject({ create: 7 });
   expect(emu.getService(a.smsService)?.inboundRequestUrl).toBe("https://before.example.com/in");
 
   const up = expectSuccess(await s.up());
-  expect(summary(up.output)["created"]).toBe(7);
+  expect(changes(up)["create"]).toBe(7);
   const out = await s.outputs();
   expect(out["inboundWebhookUrl"]).toMatch(
     new RegExp(`^${receiver.base}/v1/sandboxes/prod/webhooks/whk_[0-9a-f]{24}$`),
@@ -112,17 +119,16 @@ test("the whole example stack: preview, up, a change, refresh, destroy; the serv
     fs.readFileSync(program, "utf8").replace("Delivery alerts by RCS", "Delivery and return alerts by RCS"),
   );
   const change = expectSuccess(await s.up());
-  expect(summary(change.output)).toMatchObject({ updated: 1, unchanged: 6 });
+  expect(changes(change)).toEqual({ update: 1, same: 6 });
   const rcs = (await records(s, "channel-configuration")).find((r) => r.name === "rcs-alerts");
   expect(rcs?.data["description"]).toBe("Delivery and return alerts by RCS");
   expect(rcs?.version).toBe(2);
 
-  const refresh = await s.refresh();
-  expect(refresh.code).toBe(0);
-  expect((await s.preview()).output).not.toMatch(/to update|to replace|to create|to delete/);
+  expectSuccess(await s.refresh());
+  expectNoChanges(await s.preview());
 
   const destroy = expectSuccess(await s.destroy());
-  expect(summary(destroy.output)["deleted"]).toBe(7);
+  expect(changes(destroy)["delete"]).toBe(7);
   expect(emu.getService(a.smsService)?.inboundRequestUrl).toBe("https://before.example.com/in");
   expect(emu.getService(a.smsService)?.statusCallback ?? "").toBe("");
   expect(await records(s, "api-credential")).toHaveLength(0);
@@ -134,13 +140,14 @@ test("an rcs channel bound to a Twilio SMS credential by id is refused by the st
     config: { "test:accountSid": a.sid },
     secrets: { "test:authToken": a.authToken },
   });
-  const up = await s.up();
-  expect(up.code).not.toBe(0);
+  const up = expectFailure(await s.up());
   // The store's own rule (store/rules.ts) refuses it, with the store's words, before anything is written.
-  expect(up.output).toMatch(
+  expect(diagnostics(up, "error")).toMatch(
     /property apiCredential value .* has a problem: channel configuration "rcs-promo" is an rcs channel, but api-credential "twilio-sms" \(id cred_[0-9a-f]{24}\) is a twilio-sms credential/,
   );
-  expect(up.output).toContain("bind the channel to a CustomRcsCredential (custom-rcs) instead");
+  expect(diagnostics(up, "error")).toContain(
+    "bind the channel to a CustomRcsCredential (custom-rcs) instead",
+  );
   expect(await records(s, "channel-configuration")).toHaveLength(0);
   expect(await records(s, "api-credential")).toHaveLength(1);
   expect((await s.exportState()).some((r) => r.type.endsWith(":ChannelConfiguration"))).toBe(false);
@@ -152,7 +159,7 @@ test("destroying a credential that a channel outside the stack still uses fails 
     config: { "test:accountSid": a.sid },
     secrets: { "test:authToken": a.authToken },
   });
-  expect((await s.up()).code).toBe(0);
+  expectSuccess(await s.up());
   const credentialId = String((await s.outputs())["credentialId"]);
   const store = await openEmbeddedStore({ path: s.storePath });
   const channel = await store.create(
@@ -166,10 +173,11 @@ test("destroying a credential that a channel outside the stack still uses fails 
     { actor: "another-team" },
   );
   await store.close();
-  const destroy = await s.destroy();
-  expect(destroy.code).not.toBe(0);
-  expect(destroy.output).toContain(`channel-configuration "campaigns-team-sms" (id ${channel.id})`);
-  expect(destroy.output).toContain("[IN_USE]");
+  const destroy = expectFailure(await s.destroy());
+  expect(diagnostics(destroy, "error")).toContain(
+    `channel-configuration "campaigns-team-sms" (id ${channel.id})`,
+  );
+  expect(diagnostics(destroy, "error")).toContain("[IN_USE]");
   expect(await records(s, "api-credential")).toHaveLength(1);
   expect((await s.exportState()).some((r) => r.id === credentialId)).toBe(true);
 });
@@ -184,9 +192,10 @@ test("a template without {{message}} fails in preview", async () => {
     },
     secrets: { "test:auth": JSON.stringify({ type: "bearer", token: "t".repeat(24) }) },
   });
-  const r = await s.preview();
-  expect(r.code).not.toBe(0);
-  expect(r.output).toMatch(/property payloadTemplate value .* has a problem: must reference \{\{message\}\}/);
+  const r = expectFailure(await s.preview());
+  expect(diagnostics(r, "error")).toMatch(
+    /property payloadTemplate value .* has a problem: must reference \{\{message\}\}/,
+  );
   expect(r.output).not.toContain("t".repeat(24));
 });
 
@@ -201,23 +210,23 @@ test("a Twilio messaging service without an RCS sender fails in preview", async 
     },
     secrets: { "test:auth": JSON.stringify({ type: "basic", username: a.sid, password: a.authToken }) },
   });
-  const r = await s.preview();
-  expect(r.code).not.toBe(0);
-  expect(r.output).toMatch(
+  const r = expectFailure(await s.preview());
+  expect(diagnostics(r, "error")).toMatch(
     /property messagingServiceSid value .* has a problem: Messaging Service MG[0-9a-f]{32} has no RCS sender/,
   );
   // The same credential on the service that has one passes.
   await s.setConfig("test:messagingServiceSid", a.rcsService);
-  expect((await s.preview()).code).toBe(0);
+  expectSuccess(await s.preview());
   // And a wrong password is named as auth.password.
   await s.setConfig(
     "test:auth",
     JSON.stringify({ type: "basic", username: a.sid, password: "0".repeat(32) }),
     true,
   );
-  const wrong = await s.preview();
-  expect(wrong.code).not.toBe(0);
-  expect(wrong.output).toMatch(/property auth\.password value .* has a problem: Twilio rejected/);
+  const wrong = expectFailure(await s.preview());
+  expect(diagnostics(wrong, "error")).toMatch(
+    /property auth\.password value .* has a problem: Twilio rejected/,
+  );
 });
 
 describe("verifyConnection of a custom credential", () => {
@@ -279,10 +288,9 @@ describe("verifyConnection of a custom credential", () => {
         "test:auth": JSON.stringify({ type: "none", mtls: { cert: pki.clientCert, key: pki.clientKey } }),
       },
     });
-    expect((await s.preview()).code).toBe(0);
+    expectSuccess(await s.preview());
     expect(received).toHaveLength(0);
-    const up = await s.up();
-    expect(up.code).toBe(0);
+    expectSuccess(await s.up());
     expect(received).toHaveLength(1);
     expect(received[0]?.contentType).toMatch(/^application\/json/);
     expect(received[0]?.clientCn).toBe("test-client");
@@ -327,8 +335,7 @@ describe("verifyConnection of a custom credential", () => {
         "test:headers": JSON.stringify({ "X-Tenant": "acme" }),
       },
     });
-    const up = await s.up();
-    expect(up.code).toBe(0);
+    expectSuccess(await s.up());
     expect(tokenRequests).toEqual([`grant_type=client_credentials&client_id=acme&client_secret=${secret}`]);
     expect(sent).toHaveLength(1);
     expect(sent[0]?.auth).toBe(`Bearer ${token}`);
@@ -353,7 +360,7 @@ test("an attached webhook replaced into another sandbox still puts the service's
 
   await s.setConfig("test:sandbox", "staging");
   const replaced = expectSuccess(await s.up());
-  expect(summary(replaced.output)["replaced"]).toBe(2);
+  expect(changes(replaced)["replace"]).toBe(2);
   const second = String((await s.outputs())["webhookUrl"]);
   expect(second).toContain("/v1/sandboxes/staging/webhooks/");
   expect(emu.getService(a.smsService)?.inboundRequestUrl).toBe(second);

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { REPO_ROOT, TestStack } from "../support/pulumi";
+import { expectFailure, expectSuccess, policyViolations, REPO_ROOT, TestStack } from "../support/pulumi";
 
 /**
  * The policy pack as a pull request runs it: `pulumi preview --policy-pack policy-pack` with the real
@@ -22,34 +22,41 @@ async function preview(scenario: string, ...flags: string[]) {
 
 test("an RCS channel on a Twilio SMS credential fails with the mandatory violation", async () => {
   const { result } = await preview("rcs-on-sms");
-  expect(result.code).not.toBe(0);
-  expect(result.output).toMatch(
-    /sms-channels-policies@v0\.1\.0 \[mandatory\].*rcs-requires-custom-credential/,
-  );
-  expect(result.output).toContain('ChannelConfiguration "promo-rcs" has channel "rcs"');
-  expect(result.output).toContain("Use a CustomRcsCredential");
+  expectFailure(result);
+  const [v, ...more] = policyViolations(result);
+  expect(more).toEqual([]);
+  expect(v).toMatchObject({
+    policyPackName: "sms-channels-policies",
+    policyPackVersion: "0.1.0",
+    policyName: "rcs-requires-custom-credential",
+    enforcementLevel: "mandatory",
+  });
+  expect(v?.message).toContain('ChannelConfiguration "promo-rcs" has channel "rcs"');
+  expect(v?.message).toContain("Use a CustomRcsCredential");
 });
 
 test("an RCS channel on a custom credential passes", async () => {
   const { result } = await preview("rcs-on-custom");
-  expect(result.code).toBe(0);
-  expect(result.output).not.toContain("[mandatory]");
-  expect(result.output).toMatch(/Policy Packs run:[\s\S]*sms-channels-policies\|local\|/);
+  expectSuccess(result);
+  expect(policyViolations(result)).toEqual([]);
 });
 
 test("the advisory shows as a warning and does not fail; a config that makes it mandatory fails", async () => {
   const { stack, result } = await preview("marketing-without-opt-out");
-  expect(result.code).toBe(0);
-  expect(result.output).toMatch(/sms-channels-policies@v0\.1\.0 \[advisory\].*marketing-channel-has-opt-out/);
-  expect(result.output).toContain('"STOP"');
+  expectSuccess(result);
+  const advisory = policyViolations(result);
+  expect(advisory.map((v) => [v.policyName, v.enforcementLevel])).toEqual([
+    ["marketing-channel-has-opt-out", "advisory"],
+  ]);
+  expect(advisory[0]?.message).toContain('"STOP"');
 
   const configFile = path.join(path.dirname(stack.dir), "policy-config.json");
   fs.writeFileSync(configFile, JSON.stringify({ "marketing-channel-has-opt-out": "mandatory" }));
   const strict = await stack.preview("--policy-pack", PACK, "--policy-pack-config", configFile);
-  expect(strict.code).not.toBe(0);
-  expect(strict.output).toMatch(
-    /sms-channels-policies@v0\.1\.0 \[mandatory\].*marketing-channel-has-opt-out/,
-  );
+  expectFailure(strict);
+  expect(policyViolations(strict).map((v) => [v.policyName, v.enforcementLevel])).toEqual([
+    ["marketing-channel-has-opt-out", "mandatory"],
+  ]);
 
   // The CI example's config makes it mandatory and asks for more keywords.
   const ci = await stack.preview(
@@ -58,15 +65,19 @@ test("the advisory shows as a warning and does not fail; a config that makes it 
     "--policy-pack-config",
     path.join(REPO_ROOT, "examples", "ci", "policy-config.json"),
   );
-  expect(ci.code).not.toBe(0);
-  expect(ci.output).toMatch(/sms-channels-policies@v0\.1\.0 \[mandatory\].*marketing-channel-has-opt-out/);
+  expectFailure(ci);
+  expect(policyViolations(ci).map((v) => [v.policyName, v.enforcementLevel])).toContainEqual([
+    "marketing-channel-has-opt-out",
+    "mandatory",
+  ]);
 });
 
 test("a raw id string of a Twilio SMS credential on an RCS channel is still caught", async () => {
   const { result } = await preview("rcs-on-sms-raw-id");
-  expect(result.code).not.toBe(0);
-  expect(result.output).toMatch(
-    /sms-channels-policies@v0\.1\.0 \[mandatory\].*rcs-requires-custom-credential/,
-  );
-  expect(result.output).toContain('uses the Twilio SMS credential SmsApiCredential "twilio-sms"');
+  expectFailure(result);
+  const violations = policyViolations(result);
+  expect(violations.map((v) => [v.policyName, v.enforcementLevel])).toEqual([
+    ["rcs-requires-custom-credential", "mandatory"],
+  ]);
+  expect(violations[0]?.message).toContain('uses the Twilio SMS credential SmsApiCredential "twilio-sms"');
 });

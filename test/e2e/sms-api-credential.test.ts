@@ -1,7 +1,7 @@
 import { openEmbeddedStore } from "../../store/embedded";
 import { TwilioEmulator } from "../twilio-emulator";
 import { freePort } from "../support/http-server";
-import { expectSuccess, summary, TestStack } from "../support/pulumi";
+import { changes, diagnostics, expectFailure, expectSuccess, TestStack } from "../support/pulumi";
 
 /**
  * SmsApiCredential driven through the real Pulumi CLI on a temporary file backend, against the
@@ -42,13 +42,12 @@ test("a wrong token fails in preview, names authToken and Twilio error 20003, an
   const a = account();
   const wrongToken = "f".repeat(32);
   const s = await stack("sms-credential", { "test:accountSid": a.sid }, { "test:authToken": wrongToken });
-  const r = await s.preview();
-  expect(r.code).not.toBe(0);
+  const r = expectFailure(await s.preview());
   // The engine prints "property authToken value {[secret]} has a problem: <our reason>".
-  expect(r.output).toMatch(
+  expect(diagnostics(r, "error")).toMatch(
     /property authToken value .* has a problem: Twilio rejected the credentials of account AC[0-9a-f]{32}: Twilio error 20003/,
   );
-  expect(r.output).toContain("https://www.twilio.com/docs/errors/20003");
+  expect(diagnostics(r, "error")).toContain("https://www.twilio.com/docs/errors/20003");
   expect(r.output).not.toContain(wrongToken);
   expect(r.output).not.toContain(a.authToken);
   // Preview writes nothing: no store file was even created.
@@ -63,13 +62,11 @@ test("a preview whose inputs are still unknown passes without reporting them", a
     { "test:authToken": a.authToken },
   );
   emu.clearRequests();
-  const r = await s.preview();
-  expect(r.code).toBe(0);
-  expect(r.output).toMatch(/\+ 4 to create/);
+  const r = expectSuccess(await s.preview());
+  expect(changes(r)["create"]).toBe(4);
   // Nothing could be checked yet, so nothing was asked.
   expect(accountCalls(a.sid)).toBe(0);
-  const up = await s.up();
-  expect(up.code).toBe(0);
+  expectSuccess(await s.up());
 });
 
 test("up creates; a new token updates in place; a new sandbox replaces; state holds no secret and a small provider", async () => {
@@ -80,9 +77,8 @@ test("up creates; a new token updates in place; a new sandbox replaces; state ho
     { "test:accountSid": a.sid, "test:messagingServiceSid": a.serviceSid, "test:inboundNumber": a.number },
     { "test:authToken": a.authToken },
   );
-  const up = await s.up();
-  expect(up.code).toBe(0);
-  expect(summary(up.output)["created"]).toBe(2);
+  const up = expectSuccess(await s.up());
+  expect(changes(up)["create"]).toBe(2);
   const out = await s.outputs();
   expect(out["credentialId"]).toMatch(/^cred_[0-9a-f]{24}$/);
   expect(out["secretFingerprint"]).toMatch(/^[0-9a-f]{16}$/);
@@ -104,9 +100,8 @@ test("up creates; a new token updates in place; a new sandbox replaces; state ho
   // Rotate: the account gets a new token; the same record is updated in place.
   const newToken = emu.rotateAuthToken(a.sid);
   await s.setConfig("test:authToken", newToken, true);
-  const upd = await s.up();
-  expect(upd.code).toBe(0);
-  expect(summary(upd.output)["updated"]).toBe(1);
+  const upd = expectSuccess(await s.up());
+  expect(changes(upd)["update"]).toBe(1);
   const after = await s.outputs();
   expect(after["credentialId"]).toBe(out["credentialId"]);
   expect(after["secretFingerprint"]).not.toBe(out["secretFingerprint"]);
@@ -115,19 +110,16 @@ test("up creates; a new token updates in place; a new sandbox replaces; state ho
   await s.run(["config", "rm", "test:authToken"]);
   await s.setConfig("test:apiKeySid", key.sid);
   await s.setConfig("test:apiKeySecret", key.secret, true);
-  const keyed = await s.up();
-  expect(keyed.code).toBe(0);
-  expect(summary(keyed.output)["updated"]).toBe(1);
+  const keyed = expectSuccess(await s.up());
+  expect(changes(keyed)["update"]).toBe(1);
   await checkState([a.authToken, newToken, key.secret]);
 
   // A new sandbox is another record: replace.
   await s.setConfig("test:sandbox", "staging");
-  const pre = await s.preview();
-  expect(pre.code).toBe(0);
-  expect(pre.output).toMatch(/\+-\s*1 to replace/);
-  const repl = await s.up();
-  expect(repl.code).toBe(0);
-  expect(summary(repl.output)["replaced"]).toBe(1);
+  const pre = expectSuccess(await s.preview());
+  expect(changes(pre)["replace"]).toBe(1);
+  const repl = expectSuccess(await s.up());
+  expect(changes(repl)["replace"]).toBe(1);
   const replaced = await s.outputs();
   expect(replaced["sandbox"]).toBe("staging");
   expect(replaced["credentialId"]).not.toBe(out["credentialId"]);
@@ -140,13 +132,13 @@ test("up creates; a new token updates in place; a new sandbox replaces; state ho
     await store.close();
   }
   expect(first?.id).toBe(out["credentialId"]);
-  expect((await s.destroy()).code).toBe(0);
+  expectSuccess(await s.destroy());
 });
 
 test("a record deleted outside Pulumi: refresh notices, up recreates, destroy succeeds", async () => {
   const a = account();
   const s = await stack("sms-credential", { "test:accountSid": a.sid }, { "test:authToken": a.authToken });
-  expect((await s.up()).code).toBe(0);
+  expectSuccess(await s.up());
   const id = String((await s.outputs())["credentialId"]);
   const store = await openEmbeddedStore({ path: s.storePath });
   try {
@@ -154,17 +146,14 @@ test("a record deleted outside Pulumi: refresh notices, up recreates, destroy su
   } finally {
     await store.close();
   }
-  const refresh = await s.refresh();
-  expect(refresh.code).toBe(0);
-  expect(refresh.output).toMatch(/1 deleted/);
-  const up = await s.up();
-  expect(up.code).toBe(0);
-  expect(summary(up.output)["created"]).toBe(1);
+  const refresh = expectSuccess(await s.refresh());
+  expect(changes(refresh)["delete"]).toBe(1);
+  const up = expectSuccess(await s.up());
+  expect(changes(up)["create"]).toBe(1);
   const newId = String((await s.outputs())["credentialId"]);
   expect(newId).not.toBe(id);
-  const destroy = await s.destroy();
-  expect(destroy.code).toBe(0);
-  expect(summary(destroy.output)["deleted"]).toBe(2);
+  const destroy = expectSuccess(await s.destroy());
+  expect(changes(destroy)["delete"]).toBe(2);
 });
 
 test("two 429s from Twilio, then success: preview passes after retrying", async () => {
@@ -178,8 +167,7 @@ test("two 429s from Twilio, then success: preview passes after retrying", async 
     times: 2,
     match: { path: `/2010-04-01/Accounts/${a.sid}.json` },
   });
-  const r = await s.preview();
-  expect(r.code).toBe(0);
+  expectSuccess(await s.preview());
   const calls = emu.requests.filter((q) => q.path === `/2010-04-01/Accounts/${a.sid}.json`);
   expect(calls.map((c) => c.status)).toEqual([429, 429, 200]);
 });
@@ -192,8 +180,7 @@ test("Twilio unreachable (connection refused): preview fails within the timeout 
     { "test:accountSid": a.sid, "smschannels:twilioApiUrl": `http://127.0.0.1:${closedPort}` },
     { "test:authToken": a.authToken },
   );
-  const r = await s.preview();
-  expect(r.code).not.toBe(0);
+  const r = expectFailure(await s.preview());
   expect(r.output).toMatch(
     /property accountSid value .* has a problem: could not validate account AC[0-9a-f]{32} with Twilio: could not reach Twilio at http:\/\/127\.0\.0\.1:\d+\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\.json \(connection refused\) after 4 attempt\(s\)/,
   );
@@ -211,8 +198,8 @@ test('validation "off": Twilio sees no call, in preview or up', async () => {
     { "test:authToken": "0".repeat(32) },
   );
   emu.clearRequests();
-  expect((await s.preview()).code).toBe(0);
-  expect((await s.up()).code).toBe(0);
+  expectSuccess(await s.preview());
+  expectSuccess(await s.up());
   expect(emu.requests.filter((q) => q.authUser === a.sid)).toHaveLength(0);
 });
 
@@ -225,9 +212,8 @@ test("one preview of 20 credentials over 2 accounts asks Twilio about 2 credenti
     { "test:authTokenA": a.authToken, "test:authTokenB": b.authToken },
   );
   emu.clearRequests();
-  const r = await s.preview();
-  expect(r.code).toBe(0);
-  expect(r.output).toMatch(/\+ 21 to create/);
+  const r = expectSuccess(await s.preview());
+  expect(changes(r)["create"]).toBe(21);
   expect(new Set(emu.requests.map((q) => q.authUser))).toEqual(new Set([a.sid, b.sid]));
   expect(accountCalls(a.sid)).toBe(1);
   expect(accountCalls(b.sid)).toBe(1);
@@ -246,15 +232,14 @@ test("verifyConnection sends one sample message on up, none in preview, and its 
     JSON.stringify({ to: "+14155550199", message: "Hello from Pulumi" }),
   );
   emu.clearMessages();
-  expect((await s.preview()).code).toBe(0);
+  expectSuccess(await s.preview());
   expect(emu.messages).toHaveLength(0);
-  const up = await s.up();
-  expect(up.code).toBe(0);
+  expectSuccess(await s.up());
   expect(emu.messages).toHaveLength(1);
   expect(emu.messages[0]).toMatchObject({ to: "+14155550199", from: a.number, body: "Hello from Pulumi" });
   expect((await s.outputs())["verificationMessageSid"]).toMatch(/^SM[0-9a-f]{32}$/);
   // An unchanged verifyConnection sends nothing more.
-  expect((await s.up()).code).toBe(0);
+  expectSuccess(await s.up());
   expect(emu.messages).toHaveLength(1);
 });
 
@@ -283,12 +268,11 @@ test("a record changed by someone else since is a conflict, not an overwrite; re
     await store.close();
   }
   await s.setConfig("test:messagingServiceSid", a.serviceSid);
-  const conflict = await s.up();
-  expect(conflict.code).not.toBe(0);
-  expect(conflict.output).toMatch(
+  const conflict = expectFailure(await s.up());
+  expect(diagnostics(conflict, "error")).toMatch(
     /was changed by someone else since \(version 1 expected, 2 found\); run `pulumi refresh`/,
   );
-  expect(conflict.output).toContain("[CONFLICT]");
+  expect(diagnostics(conflict, "error")).toContain("[CONFLICT]");
   // The other team's change is still there: nothing was overwritten.
   const check = await openEmbeddedStore({ path: s.storePath });
   try {
@@ -298,7 +282,7 @@ test("a record changed by someone else since is a conflict, not an overwrite; re
   }
   expectSuccess(await s.refresh());
   const up = expectSuccess(await s.up());
-  expect(summary(up.output)["updated"]).toBe(1);
+  expect(changes(up)["update"]).toBe(1);
 });
 
 test('validation "warn": a wrong token is a warning, and preview goes on', async () => {

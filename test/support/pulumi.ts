@@ -19,13 +19,112 @@ export function pulumiBinDir(): Promise<string> {
   return binDirPromise;
 }
 
+/** One engine event, as `pulumi … --json` streams them: the engine's structured account of a run. */
+export interface EngineEvent {
+  readonly sequence: number;
+  readonly diagnosticEvent?: { urn?: string; message: string; severity: string; prefix?: string };
+  readonly resourcePreEvent?: { metadata: StepMetadata; planning?: boolean };
+  readonly resOutputsEvent?: { metadata: StepMetadata; planning?: boolean };
+  readonly resOpFailedEvent?: { metadata: StepMetadata; status: number; steps: number };
+  readonly summaryEvent?: {
+    resourceChanges?: Record<string, number>;
+    maybeCorrupt?: boolean;
+  };
+  readonly policyEvent?: PolicyViolation;
+}
+
+/** A step as the engine reports it: what it does to one resource and which inputs cause it. */
+export interface StepMetadata {
+  readonly op: string;
+  readonly urn: string;
+  readonly type: string;
+  /** Top-level inputs that changed (the provider's answer, or the engine's own input diff). */
+  readonly diffs?: string[];
+  /** Inputs that force a replacement. */
+  readonly keys?: string[];
+  readonly detailedDiff?: Record<string, { kind: string; inputDiff: boolean }> | null;
+  readonly old?: { id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+  readonly new?: { id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+}
+
 export interface RunResult {
+  readonly command: string;
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
-  /** stdout and stderr together, as a user reads them. */
+  /** stdout and stderr together, as a user reads them: for failure messages, never for assertions on counts. */
   readonly output: string;
   readonly ms: number;
+  /** The engine's events (empty for commands that write no event log). */
+  readonly events: EngineEvent[];
+}
+
+/** The operations counted by the engine's summary event, e.g. { create: 3, same: 1 }; fails when there is none. */
+export function changes(r: RunResult): Record<string, number> {
+  const summary = r.events.find((e) => e.summaryEvent)?.summaryEvent;
+  if (!summary) throw new Error(`${r.command}: no summary event (exit ${r.code}):\n${r.output}`);
+  return summary.resourceChanges ?? {};
+}
+
+export interface PolicyViolation {
+  readonly message: string;
+  readonly policyName: string;
+  readonly policyPackName: string;
+  readonly policyPackVersion: string;
+  readonly enforcementLevel: string;
+  readonly resourceUrn?: string;
+}
+
+/** The policy violations the engine reported, e.g. [{ policyName, enforcementLevel: "mandatory", … }]. */
+export function policyViolations(r: RunResult): PolicyViolation[] {
+  return r.events.flatMap((e) => (e.policyEvent ? [e.policyEvent] : []));
+}
+
+/** Every step the engine reported (before it ran), in order, without the stack itself. */
+export function steps(r: RunResult): StepMetadata[] {
+  return r.events
+    .flatMap((e) => (e.resourcePreEvent ? [e.resourcePreEvent.metadata] : []))
+    .filter((m) => m.type !== "pulumi:pulumi:Stack");
+}
+
+/** The step on the resource named `name` (its URN's last part) other than `same`, or undefined. */
+export function stepOf(r: RunResult, name: string): StepMetadata | undefined {
+  const all = steps(r).filter((m) => m.urn.endsWith(`::${name}`));
+  // A replacement is reported as create-replacement, replace, delete-replaced: it is a `replace`.
+  return all.find((m) => m.op === "replace") ?? all.find((m) => m.op !== "same") ?? all[0];
+}
+
+/** Error diagnostics (what the engine reports as errors), with their resource. */
+export function errors(r: RunResult): { urn: string | undefined; message: string }[] {
+  return r.events
+    .flatMap((e) => (e.diagnosticEvent?.severity === "error" ? [e.diagnosticEvent] : []))
+    .map((d) => ({ urn: d.urn, message: d.message }));
+}
+
+/** All diagnostics of a severity ("warning", "error", ...) as one text, for `toContain`/`toMatch`. */
+export function diagnostics(r: RunResult, severity?: string): string {
+  return r.events
+    .flatMap((e) =>
+      e.diagnosticEvent && (!severity || e.diagnosticEvent.severity === severity)
+        ? [e.diagnosticEvent.message]
+        : [],
+    )
+    .join("\n");
+}
+
+/** Fails unless the run succeeded and the engine planned nothing but `same` steps. */
+export function expectNoChanges(r: RunResult): void {
+  expectSuccess(r);
+  const counted = changes(r);
+  const changed = Object.entries(counted).filter(([op, n]) => op !== "same" && n > 0);
+  const moving = steps(r).filter((m) => m.op !== "same");
+  if (changed.length > 0 || moving.length > 0) {
+    throw new Error(
+      `${r.command}: expected no changes, got ${JSON.stringify(counted)}: ${moving
+        .map((m) => `${m.op} ${m.urn.split("::").pop()} [${(m.diffs ?? []).join(",")}]`)
+        .join("; ")}\n${r.output}`,
+    );
+  }
 }
 
 export interface StackOptions {
@@ -39,6 +138,8 @@ export interface StackOptions {
   readonly source?: string;
   /** The Pulumi.yaml to write when the program folder has none. */
   readonly pulumiYaml?: string;
+  /** Run against the packed package (`npm pack`, test/support/packed.ts) instead of this checkout. */
+  readonly packed?: boolean;
 }
 
 /**
@@ -66,7 +167,10 @@ export class TestStack {
         options.pulumiYaml ?? `name: e2e-${fixture}\nruntime: nodejs\n`,
       );
     }
-    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    const modules = options.packed
+      ? (require("./packed") as typeof import("./packed")).packedNodeModules()
+      : path.join(REPO_ROOT, "node_modules");
+    fs.symlinkSync(modules, path.join(dir, "node_modules"), "dir");
     if (!fs.existsSync(path.join(dir, "package.json"))) {
       fs.writeFileSync(
         path.join(dir, "package.json"),
@@ -94,12 +198,22 @@ export class TestStack {
     return stack;
   }
 
-  run(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+  /**
+   * Runs pulumi. `events`: with `--json`, the engine streams its events one JSON object a line on
+   * stdout (previews too, with PULUMI_ENABLE_STREAMING_JSON_PREVIEW); they are parsed into `events`,
+   * and `output` then holds what a user would read: the diagnostics, then stderr.
+   */
+  run(args: readonly string[], extraEnv: Record<string, string> = {}, events = false): Promise<RunResult> {
     const started = Date.now();
+    const all = [...args, ...(events ? ["--json"] : [])];
     return new Promise((resolve, reject) => {
-      const child = spawn("pulumi", ["--color", "never", ...args], {
+      const child = spawn("pulumi", ["--color", "never", ...all], {
         cwd: this.dir,
-        env: { ...this.env, ...extraEnv },
+        env: {
+          ...this.env,
+          ...(events ? { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" } : {}),
+          ...extraEnv,
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stdout = "";
@@ -114,9 +228,35 @@ export class TestStack {
         output += d.toString();
       });
       child.on("error", reject);
-      child.on("close", (code) =>
-        resolve({ code: code ?? -1, stdout, stderr, output, ms: Date.now() - started }),
-      );
+      child.on("close", (code) => {
+        const parsed: EngineEvent[] = [];
+        if (events) {
+          for (const line of stdout.split("\n")) {
+            const t = line.trim();
+            if (!t.startsWith("{")) continue;
+            try {
+              parsed.push(JSON.parse(t) as EngineEvent);
+            } catch {
+              // not an event line
+            }
+          }
+          const said = parsed
+            .flatMap((e) =>
+              e.diagnosticEvent ? [`${e.diagnosticEvent.severity}: ${e.diagnosticEvent.message}`] : [],
+            )
+            .join("");
+          output = `${said}${stderr}`;
+        }
+        resolve({
+          command: `pulumi ${args[0] ?? ""}`,
+          code: code ?? -1,
+          stdout,
+          stderr,
+          output,
+          ms: Date.now() - started,
+          events: parsed,
+        });
+      });
     });
   }
 
@@ -132,19 +272,19 @@ export class TestStack {
   }
 
   preview(...extra: string[]): Promise<RunResult> {
-    return this.run(["preview", "--non-interactive", "--diff", ...extra]);
+    return this.run(["preview", "--non-interactive", "--diff", ...extra], {}, true);
   }
 
   up(...extra: string[]): Promise<RunResult> {
-    return this.run(["up", "--yes", "--non-interactive", "--skip-preview", "--diff", ...extra]);
+    return this.run(["up", "--yes", "--non-interactive", "--skip-preview", "--diff", ...extra], {}, true);
   }
 
   refresh(...extra: string[]): Promise<RunResult> {
-    return this.run(["refresh", "--yes", "--non-interactive", "--skip-preview", ...extra]);
+    return this.run(["refresh", "--yes", "--non-interactive", "--skip-preview", ...extra], {}, true);
   }
 
   destroy(...extra: string[]): Promise<RunResult> {
-    return this.run(["destroy", "--yes", "--non-interactive", "--skip-preview", ...extra]);
+    return this.run(["destroy", "--yes", "--non-interactive", "--skip-preview", ...extra], {}, true);
   }
 
   async outputs(): Promise<Record<string, unknown>> {
@@ -177,7 +317,13 @@ export class TestStack {
 
 /** Fails with the command's whole output, so a failing scenario says why. */
 export function expectSuccess(r: RunResult): RunResult {
-  if (r.code !== 0) throw new Error(`pulumi exited ${r.code}:\n${r.output}`);
+  if (r.code !== 0) throw new Error(`${r.command} exited ${r.code}:\n${r.output}`);
+  return r;
+}
+
+/** Fails unless the command failed: a step meant to fail must not pass by succeeding. */
+export function expectFailure(r: RunResult): RunResult {
+  if (r.code === 0) throw new Error(`${r.command} succeeded but was expected to fail:\n${r.output}`);
   return r;
 }
 
@@ -187,15 +333,4 @@ export interface StateResource {
   readonly id?: string;
   readonly inputs?: Record<string, unknown>;
   readonly outputs?: Record<string, unknown>;
-}
-
-/** The summary line counts of an up/preview ("+ 1 created", "~ 1 updated", "+-1 replaced"). */
-export function summary(output: string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const m of output.matchAll(
-    /^\s*(?:[+~-]+\s*)?(\d+) (created|updated|replaced|deleted|unchanged|to create|to update|to replace|to delete)\b/gm,
-  )) {
-    counts[m[2] as string] = Number(m[1]);
-  }
-  return counts;
 }
