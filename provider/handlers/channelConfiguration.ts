@@ -66,6 +66,14 @@ export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
   type: TYPE,
   kind: "channel-configuration",
   schema: channelConfigurationInputs,
+  // As checkSender: validation asks Twilio for the sender numbers with the credential's secret.
+  readsSecrets: (ctx, v) =>
+    validationMode(ctx, v.validation) !== "off" &&
+    v.channel !== "rcs" &&
+    v.apiCredentialType !== "custom-rcs" &&
+    senderKind(v.senderNumber) !== "alphanumeric"
+      ? "with validation on, it asks Twilio whether senderNumber belongs to the credential, with the credential's secret"
+      : undefined,
   crossFieldGuard: ["channel", "apiCredentialType"],
   plainFields: [
     "sandbox",

@@ -75,6 +75,12 @@ export function applyMode(
   return [];
 }
 
+/**
+ * An output that `read` sets when refresh found the record at another version than the state's: a
+ * change made outside Pulumi, which the next `up` puts back to the program's values. Any write drops it.
+ */
+export const CHANGED_OUTSIDE = "changedOutsidePulumi";
+
 /** Fields whose change replaces the resource. */
 const REPLACE_ON = ["sandbox"];
 
@@ -87,6 +93,7 @@ export function diffFields(
   news: Inputs,
   fields: readonly string[],
   newFingerprint: string | undefined | "unknown",
+  outsideChange = olds[CHANGED_OUTSIDE] === true,
 ): pulumi.dynamic.DiffResult {
   const changed: string[] = [];
   for (const f of fields) {
@@ -101,8 +108,14 @@ export function diffFields(
     changed.push("secret");
   }
   const replaces = changed.filter((f) => REPLACE_ON.includes(f));
+  if (changed.length === 0) return { changes: false, deleteBeforeReplace: false };
   return {
-    changes: changed.length > 0,
+    // The dynamic provider host (@pulumi/pulumi 3.x) passes on no changed keys and no detailed diff,
+    // so a "yes" here shows as a bare `~ update` (a rotated secret names nothing at all). "Unknown"
+    // makes the engine diff the old inputs against the new ones itself and name each changed input
+    // (`~ authToken: [secret]`), plus the replacement we ask for. Only a change made outside Pulumi
+    // (seen by refresh, not in the inputs) needs a plain "yes", or the engine would find nothing.
+    ...(outsideChange ? { changes: true } : {}),
     ...(replaces.length ? { replaces } : {}),
     deleteBeforeReplace: false,
   };

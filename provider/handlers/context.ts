@@ -1,4 +1,6 @@
+import fs from "node:fs";
 import os from "node:os";
+import type { TokenInfo } from "../../store/tokens/model";
 import type { CredentialStore } from "../../store/types";
 import { openEmbeddedStore } from "../../store/embedded";
 import { HttpStore } from "../../store/client/http-store";
@@ -63,6 +65,23 @@ export class ProviderContext {
       throw e;
     });
     return this.storePromise;
+  }
+
+  /**
+   * The store when there may be records in it: the service always, the embedded store only once its
+   * file exists (a preview must not create it).
+   */
+  async storeIfPresent(): Promise<CredentialStore | undefined> {
+    if (!this.settings.storeUrl && !fs.existsSync(this.settings.storePath)) return undefined;
+    return this.store();
+  }
+
+  private tokenPromise: Promise<TokenInfo | undefined> | undefined;
+
+  /** The service token's sandbox and scopes, asked once per process; undefined on the embedded store. */
+  tokenInfo(): Promise<TokenInfo | undefined> {
+    this.tokenPromise ??= this.store().then((s) => (s instanceof HttpStore ? s.tokenInfo() : undefined));
+    return this.tokenPromise;
   }
 
   private async openStore(): Promise<CredentialStore> {

@@ -3,9 +3,21 @@ import { canonicalJson, fingerprintSecret } from "../../store/crypto";
 import type { CredentialType, RecordKind, RecordRef, SecretPayload, StoredRecord } from "../../store/types";
 import { containsUnknown, parseInputs, type CheckFailure } from "../schema/check";
 import type { ValidationMode } from "../schema/common";
-import { anyUnknown, compact, createOrAdopt, diffFields, InputError, pick, storeFailure } from "./common";
+import {
+  anyUnknown,
+  CHANGED_OUTSIDE,
+  compact,
+  createOrAdopt,
+  diffFields,
+  InputError,
+  pick,
+  storeFailure,
+} from "./common";
 import type { ContextHandlers, Inputs } from "./common";
 import type { ProviderContext } from "./context";
+import { StoreError } from "../../store/errors";
+import { warn } from "./log";
+import { nameTakenFailures, referenceSandboxFailures, scopesNeeded, tokenFailures } from "./preflight";
 
 /** The inputs every record resource has (see schema/common.ts). */
 export interface BaseInputs {
@@ -38,6 +50,11 @@ export interface RecordResourceSpec<V extends BaseInputs> {
   secretPayload?(fields: Inputs): SecretPayload | undefined;
   /** Fields that must all be known before `checkKnown` can ask Twilio or the store. */
   readonly checkNeeds?: readonly string[];
+  /**
+   * Why this resource reads its credential's secret from the store (the store token then needs the
+   * `runtime` scope), or undefined when it does not.
+   */
+  readsSecrets?(ctx: ProviderContext, v: V): string | undefined;
   /** Checks that need other systems (Twilio, the store), run once the values are known. */
   checkKnown?(ctx: ProviderContext, v: V): Promise<CheckFailure[]>;
   prepare(
@@ -90,9 +107,22 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
     });
 
   return {
-    async check(ctx, _olds, news) {
+    async check(ctx, olds, news) {
       const parsed = parseInputs(spec.schema, news, spec.crossFieldGuard);
-      const failures = [...parsed.failures];
+      const failures = [...parsed.failures, ...referenceSandboxFailures(spec.type, news)];
+      if (failures.length === 0 && parsed.value) {
+        const why = spec.readsSecrets?.(ctx, parsed.value);
+        failures.push(
+          ...(await tokenFailures(
+            ctx,
+            spec.type,
+            news,
+            scopesNeeded(why !== undefined),
+            why ?? "it writes its record",
+          )),
+        );
+        if (failures.length === 0) failures.push(...(await nameTakenFailures(ctx, spec.kind, news, olds)));
+      }
       if (
         failures.length === 0 &&
         parsed.value &&
@@ -158,7 +188,10 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
       );
       const extra = spec.afterWrite
         ? await undoOnFailure(spec.afterWrite(ctx, v, record, "create", undefined), () =>
-            store.delete(v.sandbox, spec.kind, record.id, { actor: ctx.actor }),
+            store.delete(v.sandbox, spec.kind, record.id, {
+              actor: ctx.actor,
+              expectedVersion: record.version,
+            }),
           )
         : undefined;
       return { id: record.id, outs: outputsOf(ctx, v, record, { ...prepared.outputs, ...(extra ?? {}) }) };
@@ -177,6 +210,7 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
         id,
         props: compact({
           ...props,
+          ...(record.version !== props["recordVersion"] ? { [CHANGED_OUTSIDE]: true } : {}),
           name: record.name,
           ...spec.readProps(ctx, record),
           ...(record.secretFingerprint ? { secretFingerprint: record.secretFingerprint } : {}),
@@ -214,11 +248,29 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
 
     async delete(ctx, id, props) {
       const store = await ctx.store();
-      await store
-        .delete(String(props["sandbox"] ?? "prod"), spec.kind, id, { actor: ctx.actor })
-        .catch((e: unknown) => {
-          throw storeFailure(spec.type, e);
+      const sandbox = String(props["sandbox"] ?? "prod");
+      const seen = Number(props["recordVersion"]);
+      try {
+        await store.delete(sandbox, spec.kind, id, {
+          actor: ctx.actor,
+          // State written before versions were kept deletes as before.
+          ...(Number.isInteger(seen) && seen >= 1 ? { expectedVersion: seen } : {}),
         });
+      } catch (e) {
+        if (!StoreError.is(e, "CONFLICT")) throw storeFailure(spec.type, e);
+        const current = await store.get(sandbox, spec.kind, id).catch(() => undefined);
+        const owner = props["ownerUrn"];
+        if (!current || typeof owner !== "string" || current.ownerUrn !== owner) {
+          throw storeFailure(spec.type, e);
+        }
+        // Changed since, and still claimed by this same Pulumi resource (URN): a newer instance of it
+        // took the record over (a replacement that adopted it after a failed up). It is not this
+        // instance's to delete; leave it, so a pending delete can never remove the live record.
+        warn(
+          `${spec.type} ${String(props["name"] ?? id)}: record ${id} was changed since this resource last saw it (version ${seen} expected, ${current.version} found) and still belongs to ${owner}; it is left in place`,
+        );
+        return;
+      }
       await spec.afterDelete?.(ctx, props);
     },
   };

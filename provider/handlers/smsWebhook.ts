@@ -206,6 +206,10 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
   type: TYPE,
   kind: "webhook",
   schema: smsWebhookInputs,
+  readsSecrets: (_ctx, v) =>
+    v.attachToMessagingService
+      ? "attachToMessagingService signs in to Twilio with the credential's secret"
+      : undefined,
   crossFieldGuard: ["type", "apiCredentialType", "keywords"],
   secretFields: ["twilioAuthToken", "verification"],
   secretPayload: webhookSecret,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ChannelConfigurationArgs } from "./args";
 import { dynamicProvider } from "./provider";
 import { ownerUrn } from "./urn";
-import { credentialInputs, webhookIds } from "./references";
+import { credentialInputs, webhookIds, webhookSandboxes } from "./references";
 import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /** The channel campaigns use: a credential, a sender and webhooks, for sms, mms or rcs. */
@@ -24,6 +24,7 @@ export class ChannelConfiguration extends pulumi.dynamic.Resource {
   constructor(name: string, args: ChannelConfigurationArgs, opts?: pulumi.CustomResourceOptions) {
     const { apiCredential, webhooks, ...rest } = args;
     const ids = webhookIds(webhooks);
+    const sandboxes = webhookSandboxes(webhooks);
     super(
       dynamicProvider("ChannelConfiguration"),
       name,
@@ -31,6 +32,7 @@ export class ChannelConfiguration extends pulumi.dynamic.Resource {
         ...rest,
         ...credentialInputs(apiCredential),
         ...(ids ? { webhookIds: ids } : {}),
+        ...(sandboxes ? { webhookSandboxes: sandboxes } : {}),
         sandbox: args.sandbox ?? "prod",
         name: args.name ?? name,
         ownerUrn: ownerUrn(name, ChannelConfiguration.__pulumiType, opts),

@@ -19,6 +19,7 @@ export function credentialInputs(ref: CredentialReference): {
   apiCredentialId: pulumi.Input<string>;
   apiCredentialType?: CredentialType;
   apiCredentialAuth?: CredentialAuth;
+  apiCredentialSandbox?: pulumi.Input<string>;
 } {
   if (pulumi.CustomResource.isInstance(ref)) {
     const type = (ref.constructor as Partial<CredentialClass>).credentialType;
@@ -31,9 +32,25 @@ export function credentialInputs(ref: CredentialReference): {
       apiCredentialId: ref.id,
       apiCredentialType: type,
       ...(auth === "api-key" || auth === "auth-token" ? { apiCredentialAuth: auth } : {}),
+      apiCredentialSandbox: sandboxOf(ref),
     };
   }
   return { apiCredentialId: ref as pulumi.Input<string> };
+}
+
+/** A resource's `sandbox` output: an input of its own, so known in preview. */
+function sandboxOf(resource: pulumi.CustomResource): pulumi.Input<string> {
+  return (resource as unknown as { sandbox: pulumi.Output<string> }).sandbox;
+}
+
+/** The sandboxes of the webhook resources among `webhooks` (bare ids are the provider's to look up). */
+export function webhookSandboxes(
+  webhooks: readonly (pulumi.CustomResource | pulumi.Input<string>)[] | undefined,
+): pulumi.Input<string>[] | undefined {
+  const resources = (webhooks ?? []).filter((w): w is pulumi.CustomResource =>
+    pulumi.CustomResource.isInstance(w),
+  );
+  return resources.length > 0 ? resources.map(sandboxOf) : undefined;
 }
 
 /** Webhook resources or webhook ids. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { commonInputs, validationMode } from "./common";
+import { commonInputs, sandbox, validationMode } from "./common";
 import { apiCredentialRef, senderNumber } from "./smsWebhook";
 
 export const CHANNELS = ["sms", "mms", "rcs"] as const;
@@ -38,6 +38,8 @@ export const channelConfigurationInputs = z
       )
       .default("mobilePhone.number"),
     webhookIds: z.array(z.string({ error: "must be a webhook id" }).min(1)).optional(),
+    /** The sandboxes of the webhook resources passed (not of bare ids), known in preview. */
+    webhookSandboxes: z.array(sandbox).optional(),
     validation: validationMode.optional(),
   })
   .strict()

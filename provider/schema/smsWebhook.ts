@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CREDENTIAL_TYPES, type CredentialType } from "../../store/types";
-import { commonInputs, secretString, validationMode } from "./common";
+import { commonInputs, sandbox, secretString, validationMode } from "./common";
 import { keywordConflicts, keywordsSchema } from "./keywords";
 import { SENDER_FORMAT_REASON, senderKind } from "./senders";
 
@@ -35,6 +35,8 @@ export const apiCredentialRef = {
     .min(1, "must not be empty"),
   /** Known in preview when a credential resource was passed; read from the store for a bare id. */
   apiCredentialType: z.enum(CREDENTIAL_TYPES, { error: 'must be "twilio-sms" or "custom-rcs"' }).optional(),
+  /** The credential resource's sandbox, known in preview: a reference across sandboxes fails there. */
+  apiCredentialSandbox: sandbox.optional(),
 };
 
 /** The header an `hmac-sha256` verification reads when none is named. */

@@ -1,10 +1,19 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Keyring } from "../../store/crypto";
 import { openServiceDatabase } from "../../store/server/database";
 import { CoreStore } from "../../store/core";
-import { expectSuccess, summary, TestStack } from "../support/pulumi";
+import {
+  changes,
+  diagnostics,
+  expectFailure,
+  expectNoChanges,
+  expectSuccess,
+  REPO_ROOT,
+  TestStack,
+} from "../support/pulumi";
 import { createToken, freePort, ServiceProcess } from "../support/store-process";
 
 /**
@@ -78,8 +87,8 @@ test("two stacks run `pulumi up` at once against one service", async () => {
   const [upA, upB] = await Promise.all([a.up(), b.up()]);
   expectSuccess(upA);
   expectSuccess(upB);
-  expect(summary(upA.output)["created"]).toBe(10);
-  expect(summary(upB.output)["created"]).toBe(10);
+  expect(changes(upA)["create"]).toBe(10);
+  expect(changes(upB)["create"]).toBe(10);
   expect(await serviceRecords("team-a", "channel-configuration")).toHaveLength(8);
   expect(await serviceRecords("team-b", "channel-configuration")).toHaveLength(8);
   // The state holds no store token and no secret.
@@ -106,13 +115,12 @@ test("the service killed in the middle of an up: the next up converges with no d
     await new Promise((r) => setTimeout(r, 20));
   }
   await service.kill();
-  const failed = await up;
-  expect(failed.code).not.toBe(0);
-  expect(failed.output).toMatch(/could not reach|UNAVAILABLE|ECONNREFUSED|unavailable/i);
+  const failed = expectFailure(await up);
+  expect(diagnostics(failed, "error")).toMatch(/could not reach|UNAVAILABLE|ECONNREFUSED|unavailable/i);
 
   service = await ServiceProcess.start(database, key, port);
   const again = expectSuccess(await s.up());
-  expect(summary(again.output)["created"] ?? 0).toBeGreaterThan(0);
+  expect(changes(again)["create"] ?? 0).toBeGreaterThan(0);
   const channels = await serviceRecords("crash", "channel-configuration");
   expect(channels).toHaveLength(12);
   expect(new Set(channels.map((c) => c.name)).size).toBe(12);
@@ -122,22 +130,32 @@ test("the service killed in the middle of an up: the next up converges with no d
   const stateChannels = (await s.exportState()).filter((r) => r.type.endsWith(":ChannelConfiguration"));
   expect(stateChannels).toHaveLength(12);
   for (const r of stateChannels) expect(ids.has(String(r.id))).toBe(true);
-  expect((await s.preview()).output).not.toMatch(/to create|to update|to replace/);
+  expectNoChanges(await s.preview());
   expectSuccess(await s.destroy());
 });
 
 test("a wrong token gives a clear 401 error; a token of another sandbox a clear 403", async () => {
   const wrong = await serviceStack("wrong", "team-a", "sms_" + "0".repeat(40), 1);
-  const r401 = await wrong.up();
-  expect(r401.code).not.toBe(0);
-  expect(r401.output).toContain("the store token was refused");
-  expect(r401.output).toContain("smschannels:storeToken");
+  const r401 = expectFailure(await wrong.up());
+  expect(diagnostics(r401, "error")).toContain("the store token was refused");
+  expect(diagnostics(r401, "error")).toContain("smschannels:storeToken");
   expect(r401.output).not.toContain("0".repeat(40));
 
   const otherSandbox = createToken(database, key, "team-b", "read", "write");
   const elsewhere = await serviceStack("elsewhere", "team-a", otherSandbox, 1);
-  const r403 = await elsewhere.up();
-  expect(r403.code).not.toBe(0);
-  expect(r403.output).toMatch(/the store token may not .* in sandbox "team-a"/);
+  // Preview (the check before any write) learns the token's sandbox from GET /v1/token.
+  const r403 = expectFailure(await elsewhere.preview());
+  const said = diagnostics(r403, "error");
+  expect(said).toMatch(/property smschannels:storeToken .* is for sandbox "team-b", not "team-a"/);
   expect(r403.output).not.toContain(otherSandbox);
+  // The command it prints works as printed, run by an admin with the service's database.
+  const command = /npx pulumi-sms-channels-store token create [^\n"]*/.exec(said)?.[0];
+  expect(command).toBe("npx pulumi-sms-channels-store token create --sandbox team-a --scope write");
+  const made = execFileSync("bash", ["-c", command!], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, SMSCHANNELS_STORE_DATABASE: database, SMSCHANNELS_STORE_KEY: key },
+    encoding: "utf8",
+  }).trim();
+  await elsewhere.setConfig("smschannels:storeToken", made, true);
+  expectSuccess(await elsewhere.preview());
 });

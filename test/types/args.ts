@@ -47,7 +47,7 @@ type Schema<S extends z.ZodType, Replaced extends string = never> = Omit<
 /** The credential (and webhooks) are given as resources or ids; the class turns them into these. */
 type Refs = "apiCredentialId" | "apiCredentialType";
 /** Set by the class from the credential resource: how an SmsApiCredential signs in. */
-type WebhookRefs = Refs | "apiCredentialAuth";
+type WebhookRefs = Refs | "apiCredentialAuth" | "apiCredentialSandbox";
 
 // "Argument of type 'false' is not assignable to parameter of type 'true'" below: provider/resources/args.ts
 // and the schema of that resource disagree; change both.
@@ -59,7 +59,12 @@ assertEqual<
 >(true);
 assertEqual<
   Plain<Omit<ChannelConfigurationArgs, "apiCredential" | "webhooks">>,
-  Plain<Schema<typeof channelConfigurationInputs, Refs | "webhookIds">>
+  Plain<
+    Schema<
+      typeof channelConfigurationInputs,
+      Refs | "webhookIds" | "webhookSandboxes" | "apiCredentialSandbox"
+    >
+  >
 >(true);
 
 // The test can fail: a missing field, a wrong type, a wrong optionality.

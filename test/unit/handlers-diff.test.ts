@@ -26,8 +26,11 @@ const NO_CONTEXT = new Proxy({} as ProviderContext, {
 });
 
 const NO_CHANGE = { changes: false, deleteBeforeReplace: false };
-const UPDATE = { changes: true, deleteBeforeReplace: false };
-const REPLACE = { changes: true, replaces: ["sandbox"], deleteBeforeReplace: false };
+// A change leaves `changes` unset ("unknown"): the engine then diffs the inputs itself and names each
+// changed one (the dynamic provider host passes no keys of ours). Compared with `toStrictEqual`, so
+// that `changes: true` (a bare update) does not pass for it.
+const UPDATE = { deleteBeforeReplace: false };
+const REPLACE = { replaces: ["sandbox"], deleteBeforeReplace: false };
 
 /** What the serialized provider adds to every input set: never compared. */
 const PROVIDER = { __provider: "exports.handler = require('pulumi-sms-channels/handlers')" };
@@ -85,28 +88,28 @@ describe("diff: SmsApiCredential", () => {
     const { news, olds } = setup();
     expect(olds["sandbox"]).toBe("prod");
     expect(news).not.toHaveProperty("sandbox");
-    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(NO_CHANGE);
   });
 
   it("the same secret, given again, is no change", async () => {
     const { authToken, news, olds } = setup();
-    await expect(diff(olds, { ...news, authToken })).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, { ...news, authToken })).resolves.toStrictEqual(NO_CHANGE);
   });
 
   it("a new secret is a change through the fingerprint, in place", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, authToken: secret() })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, authToken: secret() })).resolves.toStrictEqual(UPDATE);
   });
 
   it("an unknown secret is a change", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, authToken: UNKNOWN })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, authToken: UNKNOWN })).resolves.toStrictEqual(UPDATE);
   });
 
   it("a state without a fingerprint sees the secret as a change", async () => {
     const { news, olds } = setup();
     delete olds["secretFingerprint"];
-    await expect(diff(olds, news)).resolves.toEqual(UPDATE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(UPDATE);
   });
 
   it("an API key secret is fingerprinted the same way", async () => {
@@ -117,23 +120,25 @@ describe("diff: SmsApiCredential", () => {
       { name: "k", accountSid, apiKeySid },
       { secretFingerprint: fingerprintSecret({ apiKeySecret }) },
     );
-    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
-    await expect(diff(olds, { ...news, apiKeySecret: secret() })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(NO_CHANGE);
+    await expect(diff(olds, { ...news, apiKeySecret: secret() })).resolves.toStrictEqual(UPDATE);
   });
 
   it("a sandbox change replaces, and only sandbox is named", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, sandbox: "dev" })).resolves.toEqual(REPLACE);
+    await expect(diff(olds, { ...news, sandbox: "dev" })).resolves.toStrictEqual(REPLACE);
   });
 
   it("a sandbox change with a new secret still replaces on sandbox only", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, sandbox: "dev", authToken: secret() })).resolves.toEqual(REPLACE);
+    await expect(diff(olds, { ...news, sandbox: "dev", authToken: secret() })).resolves.toStrictEqual(
+      REPLACE,
+    );
   });
 
   it("an unknown sandbox may replace", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, sandbox: UNKNOWN })).resolves.toEqual(REPLACE);
+    await expect(diff(olds, { ...news, sandbox: UNKNOWN })).resolves.toStrictEqual(REPLACE);
   });
 
   it.each([
@@ -144,34 +149,55 @@ describe("diff: SmsApiCredential", () => {
     ["verifyConnection", { to: "+14155550100", message: "hello again" }],
   ])("a new %s updates in place", async (field, value) => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, [field]: value })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, [field]: value })).resolves.toStrictEqual(UPDATE);
   });
 
   it("a removed optional input is a change", async () => {
     const { news, olds } = setup();
     delete news["messagingServiceSid"];
-    await expect(diff(olds, news)).resolves.toEqual(UPDATE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(UPDATE);
   });
 
   it("an unknown non-secret input is a change", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, messagingServiceSid: UNKNOWN })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, messagingServiceSid: UNKNOWN })).resolves.toStrictEqual(UPDATE);
     await expect(
       diff(olds, { ...news, verifyConnection: { to: UNKNOWN, message: "hello" } }),
-    ).resolves.toEqual(UPDATE);
+    ).resolves.toStrictEqual(UPDATE);
   });
 
   it("key order inside verifyConnection is no change", async () => {
     const { news, olds } = setup();
     olds["verifyConnection"] = { message: "hello", to: "+14155550100" };
-    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(NO_CHANGE);
   });
 
   it("outputs-only fields (vendor, validatedAt, recordVersion) are not compared", async () => {
     const { news, olds } = setup();
     await expect(
       diff({ ...olds, vendor: "other", validatedAt: "2030-01-01T00:00:00.000Z", recordVersion: 99 }, news),
-    ).resolves.toEqual(NO_CHANGE);
+    ).resolves.toStrictEqual(NO_CHANGE);
+  });
+});
+
+describe("diff: a change made outside Pulumi", () => {
+  test("refresh marks it in the outputs; diff then says yes itself, since the inputs show nothing", async () => {
+    const news = {
+      ...PROVIDER,
+      sandbox: "prod",
+      name: "main",
+      accountSid: "AC" + hex(16),
+      authToken: secret(),
+    };
+    const olds = outputsOf(news, {
+      secretFingerprint: fingerprintSecret({ authToken: news.authToken }),
+      inboundNumber: "+14155550777",
+    });
+    delete olds["authToken"];
+    await expect(smsApiCredential.diff(NO_CONTEXT, "rec_1", olds, news)).resolves.toStrictEqual(UPDATE);
+    await expect(
+      smsApiCredential.diff(NO_CONTEXT, "rec_1", { ...olds, changedOutsidePulumi: true }, news),
+    ).resolves.toStrictEqual({ changes: true, deleteBeforeReplace: false });
   });
 });
 
@@ -210,7 +236,7 @@ describe("diff: SmsWebhook", () => {
 
   it("the same inputs are no change", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(NO_CHANGE);
   });
 
   it("key order in nested objects (keywords, payloadMapping) is no change", async () => {
@@ -220,25 +246,25 @@ describe("diff: SmsWebhook", () => {
       optOut: { fuzzy: true, reply: "Bye", keywords: ["Halt", "Stop"] },
     };
     olds["payloadMapping"] = { profileNumber: "from", inboundMessage: "message.text" };
-    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(NO_CHANGE);
   });
 
   it("the order of a keyword list is a change", async () => {
     const { news, olds } = setup();
     const reordered = { ...keywords, optOut: { ...keywords.optOut, keywords: ["Stop", "Halt"] } };
-    await expect(diff(olds, { ...news, keywords: reordered })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, keywords: reordered })).resolves.toStrictEqual(UPDATE);
   });
 
   it("a new reply deep in keywords is a change", async () => {
     const { news, olds } = setup();
     const changed = { ...keywords, custom: [{ keyword: "Promo", reply: "20% off" }] };
-    await expect(diff(olds, { ...news, keywords: changed })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, keywords: changed })).resolves.toStrictEqual(UPDATE);
   });
 
   it("an unknown value deep in keywords is a change", async () => {
     const { news, olds } = setup();
     const unknown = { ...keywords, custom: [{ keyword: "Promo", reply: UNKNOWN }] };
-    await expect(diff(olds, { ...news, keywords: unknown })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, keywords: unknown })).resolves.toStrictEqual(UPDATE);
   });
 
   it.each([
@@ -248,19 +274,19 @@ describe("diff: SmsWebhook", () => {
     ["apiCredentialId", "rec_other"],
   ])("a new %s updates in place", async (field, value) => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, [field]: value })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, [field]: value })).resolves.toStrictEqual(UPDATE);
   });
 
   it("a new type (inbound to feedback) updates in place", async () => {
     const { news, olds } = setup();
     const feedback: Inputs = { ...news, type: "feedback", payloadMapping: { status: "delivery.status" } };
     delete feedback["keywords"];
-    await expect(diff(olds, feedback)).resolves.toEqual(UPDATE);
+    await expect(diff(olds, feedback)).resolves.toStrictEqual(UPDATE);
   });
 
   it("a sandbox change replaces", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, sandbox: "staging" })).resolves.toEqual(REPLACE);
+    await expect(diff(olds, { ...news, sandbox: "staging" })).resolves.toStrictEqual(REPLACE);
   });
 
   it("a new verification secret, or a new twilioAuthToken, updates in place (through the fingerprint)", async () => {
@@ -281,7 +307,7 @@ describe("diff: SmsWebhook", () => {
 
   it("an unknown apiCredentialId is a change", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, apiCredentialId: UNKNOWN })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, apiCredentialId: UNKNOWN })).resolves.toStrictEqual(UPDATE);
   });
 });
 
@@ -313,24 +339,26 @@ describe("diff: ChannelConfiguration", () => {
     const { news, olds } = setup();
     expect(news).not.toHaveProperty("executionField");
     expect(olds["executionField"]).toBe("mobilePhone.number");
-    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(NO_CHANGE);
   });
 
   it("the default given explicitly is no change either", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, executionField: "mobilePhone.number" })).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, { ...news, executionField: "mobilePhone.number" })).resolves.toStrictEqual(
+      NO_CHANGE,
+    );
   });
 
   it("an omitted executionField against another value in the outputs is a change", async () => {
     const { news, olds } = setup();
     olds["executionField"] = "contact.phone";
-    await expect(diff(olds, news)).resolves.toEqual(UPDATE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(UPDATE);
   });
 
   it("keeps the defaults while an input outside the compared fields is unknown", async () => {
     // apiCredentialType is not compared; its unknown value makes zod fail, yet the defaults apply.
     const { news, olds } = setup({ apiCredentialType: UNKNOWN });
-    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(NO_CHANGE);
   });
 
   it.each([
@@ -343,29 +371,29 @@ describe("diff: ChannelConfiguration", () => {
     ["name", "marketing-sms-2"],
   ])("a new %s updates in place", async (field, value) => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, [field]: value })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, [field]: value })).resolves.toStrictEqual(UPDATE);
   });
 
   it("the order of webhookIds is a change", async () => {
     const { news, olds } = setup();
     const ids = news["webhookIds"] as string[];
-    await expect(diff(olds, { ...news, webhookIds: [...ids].reverse() })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, webhookIds: [...ids].reverse() })).resolves.toStrictEqual(UPDATE);
   });
 
   it("an unknown non-secret input is a change", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, apiCredentialId: UNKNOWN })).resolves.toEqual(UPDATE);
-    await expect(diff(olds, { ...news, webhookIds: [UNKNOWN] })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, apiCredentialId: UNKNOWN })).resolves.toStrictEqual(UPDATE);
+    await expect(diff(olds, { ...news, webhookIds: [UNKNOWN] })).resolves.toStrictEqual(UPDATE);
   });
 
   it("a sandbox change replaces", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, sandbox: "dev" })).resolves.toEqual(REPLACE);
+    await expect(diff(olds, { ...news, sandbox: "dev" })).resolves.toStrictEqual(REPLACE);
   });
 
   it("an explicit sandbox prod against the default is no change", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, sandbox: "prod" })).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, { ...news, sandbox: "prod" })).resolves.toStrictEqual(NO_CHANGE);
   });
 });
 
@@ -399,7 +427,7 @@ describe("diff: CustomRcsCredential", () => {
 
   it("the same auth and headers are no change", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(NO_CHANGE);
   });
 
   it("key order inside auth and headers is no change", async () => {
@@ -409,12 +437,14 @@ describe("diff: CustomRcsCredential", () => {
       auth: { password: auth.password, username: auth.username, type: auth.type },
       headers: { "X-Signature": headers["X-Signature"], "X-Tenant": headers["X-Tenant"] },
     };
-    await expect(diff(olds, reordered)).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, reordered)).resolves.toStrictEqual(NO_CHANGE);
   });
 
   it("a new password is a change", async () => {
     const { auth, news, olds } = setup();
-    await expect(diff(olds, { ...news, auth: { ...auth, password: secret() } })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, auth: { ...auth, password: secret() } })).resolves.toStrictEqual(
+      UPDATE,
+    );
   });
 
   it("a new header value (a secret) is a change", async () => {
@@ -427,13 +457,15 @@ describe("diff: CustomRcsCredential", () => {
   it("removing the headers is a change", async () => {
     const { news, olds } = setup();
     delete news["headers"];
-    await expect(diff(olds, news)).resolves.toEqual(UPDATE);
+    await expect(diff(olds, news)).resolves.toStrictEqual(UPDATE);
   });
 
   it("an unknown auth, or an unknown value inside it, is a change", async () => {
     const { auth, news, olds } = setup();
-    await expect(diff(olds, { ...news, auth: UNKNOWN })).resolves.toEqual(UPDATE);
-    await expect(diff(olds, { ...news, auth: { ...auth, password: UNKNOWN } })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, auth: UNKNOWN })).resolves.toStrictEqual(UPDATE);
+    await expect(diff(olds, { ...news, auth: { ...auth, password: UNKNOWN } })).resolves.toStrictEqual(
+      UPDATE,
+    );
   });
 
   it.each([
@@ -443,16 +475,16 @@ describe("diff: CustomRcsCredential", () => {
     ["verifyConnection", { to: "+14155550100", message: "hi" }],
   ])("a new %s updates in place", async (field, value) => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, [field]: value })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, [field]: value })).resolves.toStrictEqual(UPDATE);
   });
 
   it("an unknown payloadTemplate is a change", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, payloadTemplate: UNKNOWN })).resolves.toEqual(UPDATE);
+    await expect(diff(olds, { ...news, payloadTemplate: UNKNOWN })).resolves.toStrictEqual(UPDATE);
   });
 
   it("a sandbox change replaces", async () => {
     const { news, olds } = setup();
-    await expect(diff(olds, { ...news, sandbox: "dev" })).resolves.toEqual(REPLACE);
+    await expect(diff(olds, { ...news, sandbox: "dev" })).resolves.toStrictEqual(REPLACE);
   });
 });
