@@ -188,10 +188,8 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
       );
       const extra = spec.afterWrite
         ? await undoOnFailure(spec.afterWrite(ctx, v, record, "create", undefined), () =>
-            store.delete(v.sandbox, spec.kind, record.id, {
-              actor: ctx.actor,
-              expectedVersion: record.version,
-            }),
+            // No version: this create's own side effect (the attach) may have written it again.
+            store.delete(v.sandbox, spec.kind, record.id, { actor: ctx.actor }),
           )
         : undefined;
       return { id: record.id, outs: outputsOf(ctx, v, record, { ...prepared.outputs, ...(extra ?? {}) }) };
