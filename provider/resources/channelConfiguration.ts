@@ -6,6 +6,12 @@ import { credentialInputs, webhookIds, webhookSandboxes } from "./references";
 import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /** The channel campaigns use: a credential, a sender and webhooks, for sms, mms or rcs. */
+/** A channel takes the credential's id, type and sandbox; how it signs in is the webhooks' concern. */
+function channelCredentialInputs(ref: ChannelConfigurationArgs["apiCredential"]) {
+  const { apiCredentialAuth: _auth, ...inputs } = credentialInputs(ref);
+  return inputs;
+}
+
 export class ChannelConfiguration extends pulumi.dynamic.Resource {
   static readonly __pulumiType = `${TYPE_PREFIX}ChannelConfiguration`;
 
@@ -30,7 +36,7 @@ export class ChannelConfiguration extends pulumi.dynamic.Resource {
       name,
       {
         ...rest,
-        ...credentialInputs(apiCredential),
+        ...channelCredentialInputs(apiCredential),
         ...(ids ? { webhookIds: ids } : {}),
         ...(sandboxes ? { webhookSandboxes: sandboxes } : {}),
         sandbox: args.sandbox ?? "prod",
