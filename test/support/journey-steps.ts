@@ -1,0 +1,224 @@
+/**
+ * The journey's steps, one jest test each, in order, on one stack; each ends `settled` (state and
+ * store agree, and a preview plans nothing). A failed step leaves the stack where it was, so the
+ * report still shows how the others fare.
+ */
+import {
+  agree,
+  changes,
+  clone,
+  configure,
+  diagnostics,
+  expectFailure,
+  expectSteps,
+  expectSuccess,
+  type JourneyStore,
+  settled,
+  startWorld,
+  type World,
+} from "./journey";
+import { type RunResult, TestStack } from "./pulumi";
+
+export function defineJourney(
+  title: string,
+  openStore: () => Promise<JourneyStore & { close(): Promise<void> }>,
+): void {
+  describe(title, () => {
+    let store: JourneyStore & { close(): Promise<void> };
+    let world: World;
+    let stack: TestStack;
+    /** The spec every undo goes back to. */
+    let original: World["spec"];
+    let originalSecrets: World["secrets"];
+
+    const up = async (): Promise<RunResult> => {
+      await configure(stack, world);
+      return stack.up();
+    };
+    const undo = async (): Promise<void> => {
+      world.spec = clone(original);
+      world.secrets = clone(originalSecrets);
+      expectSuccess(await up());
+      await settled(stack, store);
+    };
+
+    beforeAll(async () => {
+      store = await openStore();
+      world = await startWorld();
+      stack = await TestStack.create("journey", {
+        packed: true,
+        config: {
+          "smschannels:twilioApiUrl": world.emu.url,
+          "smschannels:webhookBaseUrl": "https://hooks.example.com",
+          ...store.config,
+        },
+        secrets: store.secrets,
+      });
+      original = clone(world.spec);
+      originalSecrets = clone(world.secrets);
+    });
+    afterAll(async () => {
+      // Whatever a failed step left behind goes with the stack's folder and the store.
+      stack?.cleanup();
+      await world?.emu.stop();
+      await store?.close();
+    });
+
+    test("create every resource", async () => {
+      const r = expectSuccess(await up());
+      expect(changes(r)).toEqual({ create: 5 });
+      await settled(stack, store);
+    });
+
+    test("change each updatable input in place, then undo", async () => {
+      world.spec.cred["messagingServiceSid"] = world.services[1];
+      world.spec.rcs["providerName"] = "acme-two";
+      world.spec.rcs["providerUrl"] = "https://rcs.example.com/v2/send";
+      world.spec.hook["defaultReply"] = "Thank you";
+      world.spec.chan["description"] = "Alerts and reminders";
+      world.spec.chan["messageType"] = "marketing";
+      const r = expectSuccess(await up());
+      expectSteps(r, {
+        cred: { op: "update", diffs: ["messagingServiceSid"] },
+        rcs: { op: "update", diffs: ["providerName", "providerUrl"] },
+        hook: { op: "update", diffs: ["defaultReply"] },
+        chan: { op: "update", diffs: ["description", "messageType"] },
+      });
+      await settled(stack, store);
+      await undo();
+    });
+
+    test("rotate each secret: the diff names the secret input, then undo", async () => {
+      const token = world.emu.rotateAuthToken(world.accountSid);
+      world.secrets.authToken = token;
+      // The account's old token is refused from now on: every later undo keeps the new one.
+      originalSecrets.authToken = token;
+      world.secrets.rcsToken = "s".repeat(8) + Math.random().toString(36).slice(2);
+      const pre = expectSuccess(await (async () => (await configure(stack, world), stack.preview()))());
+      expectSteps(pre, {
+        cred: { op: "update", diffs: ["authToken"] },
+        rcs: { op: "update", diffs: ["auth"] },
+        hook: { op: "same" },
+        chan: { op: "same" },
+      });
+      const r = expectSuccess(await up());
+      expectSteps(r, {
+        cred: { op: "update", diffs: ["authToken"] },
+        rcs: { op: "update", diffs: ["auth"] },
+      });
+      expect(await stack.exportText()).not.toContain(token);
+      await settled(stack, store);
+      // Undo: back to the old rcs token (the account keeps its new one).
+      await undo();
+    });
+
+    test("rename every resource in place, then undo", async () => {
+      for (const k of ["cred", "rcs", "hook", "chan"] as const) world.spec[k]["name"] = `${k}-renamed`;
+      const r = expectSuccess(await up());
+      expectSteps(r, {
+        cred: { op: "update", diffs: ["name"] },
+        rcs: { op: "update", diffs: ["name"] },
+        hook: { op: "update", diffs: ["name"] },
+        chan: { op: "update", diffs: ["name"] },
+      });
+      await settled(stack, store);
+      await undo();
+    });
+
+    test("a new sandbox for a credential nothing uses replaces it; undo", async () => {
+      world.spec.rcs["sandbox"] = "staging";
+      const r = expectSuccess(await up());
+      expectSteps(r, { rcs: { op: "replace" }, cred: { op: "same" } });
+      await settled(stack, store);
+      await undo();
+    });
+
+    test("a new sandbox for a credential in use alone fails in preview, naming the field; nothing is written", async () => {
+      world.spec.cred["sandbox"] = "staging";
+      await configure(stack, world);
+      const pre = expectFailure(await stack.preview());
+      expect(diagnostics(pre, "error")).toMatch(/apiCredential/);
+      await agree(stack, store);
+      world.spec = clone(original);
+      await configure(stack, world);
+      await settled(stack, store);
+    });
+
+    test("the same change pushed through `up` anyway, then undone: plain `up` converges (no stuck pending delete)", async () => {
+      world.spec.cred["sandbox"] = "staging";
+      expectFailure(await up());
+      world.spec = clone(original);
+      const r = expectSuccess(await up());
+      void r;
+      await settled(stack, store);
+    });
+
+    test("a new sandbox for a credential and everything that uses it replaces them all; undo", async () => {
+      for (const k of ["cred", "hook", "chan"] as const) world.spec[k]["sandbox"] = "staging";
+      const r = expectSuccess(await up());
+      expectSteps(r, { cred: { op: "replace" }, hook: { op: "replace" }, chan: { op: "replace" } });
+      await settled(stack, store);
+      await undo();
+    });
+
+    test("a record deleted out of band: refresh drops it, up creates it again", async () => {
+      const id = String(((await stack.outputs())["ids"] as Record<string, string>)["chan"]);
+      const s = await store.open();
+      try {
+        expect(await s.delete("prod", "channel-configuration", id, { actor: "another-team" })).toBe(
+          "deleted",
+        );
+      } finally {
+        await s.close();
+      }
+      const refresh = expectSuccess(await stack.refresh());
+      expect(changes(refresh)["delete"]).toBe(1);
+      const r = expectSuccess(await up());
+      expectSteps(r, { chan: { op: "create" } });
+      await settled(stack, store);
+    });
+
+    test("an up that fails halfway (Twilio refuses the sample message), then a fixed up", async () => {
+      // Two independent changes: the rcs credential's goes through; the Twilio credential's sample
+      // message (sent at update, never in preview) gets a 500.
+      world.spec.cred["verifyConnection"] = { to: "+14155550199", message: "journey check" };
+      world.spec.rcs["providerName"] = "acme-halfway";
+      world.emu.injectFault({
+        kind: "status",
+        status: 500,
+        times: 1000,
+        match: { method: "POST", path: /\/Messages\.json$/ },
+      });
+      const failed = expectFailure(await up());
+      expectSteps(failed, { rcs: { op: "update" }, cred: { op: "update" } });
+      await agree(stack, store);
+      world.emu.clearFaults();
+      const fixed = expectSuccess(await up());
+      expectSteps(fixed, { cred: { op: "update", diffs: ["verifyConnection"] }, rcs: { op: "same" } });
+      await settled(stack, store);
+      await undo();
+    });
+
+    test("an up while the store is down fails and writes nothing; once it is back, up converges", async () => {
+      if (!store.outage) return;
+      world.spec.chan["description"] = "Written after the outage";
+      await store.outage.stop();
+      try {
+        const failed = expectFailure(await up());
+        expect(diagnostics(failed, "error")).toMatch(/could not reach|UNAVAILABLE/i);
+      } finally {
+        await store.outage.start();
+      }
+      await agree(stack, store);
+      expectSteps(expectSuccess(await up()), { chan: { op: "update", diffs: ["description"] } });
+      await settled(stack, store);
+      await undo();
+    });
+
+    test("destroy removes every record", async () => {
+      const r = expectSuccess(await stack.destroy());
+      expect(changes(r)["delete"]).toBe(5);
+      await agree(stack, store);
+    });
+  });
+}
