@@ -48,6 +48,19 @@ interface Cell {
   readonly errors: number;
   readonly acknowledged: number;
   readonly inLedger: number;
+  /** CPU time the receiver processes spent per acknowledged delivery (user + system). */
+  readonly cpuMsPerDelivery: number;
+}
+
+/** User + system CPU time of a process so far, in ms (Linux /proc; 0 elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    // utime and stime are fields 14 and 15 of stat; after the ") " split they are at 11 and 12.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -214,7 +227,9 @@ async function bench(
           new Pool(`http://127.0.0.1:${p}`, { connections: Math.ceil(senders / replicas), pipelining: 1 }),
       );
       const before = await count();
+      const cpuBefore = procs.reduce((sum, p) => sum + cpuMs(p.pid), 0);
       const r = await runCell(pools, webhook, senders);
+      const cpu = procs.reduce((sum, p) => sum + cpuMs(p.pid), 0) - cpuBefore;
       const inLedger = (await count()) - before;
       await Promise.all(pools.map((p) => p.close()));
       const cell: Cell = {
@@ -227,6 +242,7 @@ async function bench(
         errors: r.errors,
         acknowledged: r.acknowledged,
         inLedger,
+        cpuMsPerDelivery: r.acknowledged > 0 ? cpu / r.acknowledged : 0,
       };
       console.log(JSON.stringify(cell));
       cells.push(cell);
@@ -307,13 +323,15 @@ function writeResults(
     "- SQLite: one `receive` process on the store file (WAL, synchronous=FULL; deliveries that arrive",
     "  together commit in one transaction). PostgreSQL: two `receive` replicas on one database, senders",
     `  spread over both; ${m.pgVersion.split(" on ")[0]} on 127.0.0.1, ${m.settings.map((s) => `${s.name}=${s.setting}`).join(", ")}.`,
-    "- Senders, receivers and the database share the machine's 2 cores.",
+    "- Senders, receivers and the database share the machine's 2 cores. `receiver CPU ms/delivery` is the",
+    "  CPU time (user + system, /proc) of the receiver processes per 200: it does not depend on how busy",
+    "  the machine is, and 1000 / it bounds what one receiver core can take.",
     "",
-    "| backend | replicas | senders | deliveries/s | p50 ms | p99 ms | errors | 200s | in ledger |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| backend | replicas | senders | deliveries/s | p50 ms | p99 ms | errors | 200s | in ledger | receiver CPU ms/delivery |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...cells.map(
       (c) =>
-        `| ${c.backend} | ${c.replicas} | ${c.senders} | ${c.rps} | ${c.p50.toFixed(2)} | ${c.p99.toFixed(2)} | ${c.errors} | ${c.acknowledged} | ${c.inLedger} |`,
+        `| ${c.backend} | ${c.replicas} | ${c.senders} | ${c.rps} | ${c.p50.toFixed(2)} | ${c.p99.toFixed(2)} | ${c.errors} | ${c.acknowledged} | ${c.inLedger} | ${c.cpuMsPerDelivery.toFixed(2)} |`,
     ),
     "<!-- receiver:end -->",
   ];
