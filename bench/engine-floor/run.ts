@@ -4,7 +4,8 @@
 // the table gives medians, ratios, and the peak RSS of the program and provider processes.
 //
 //   npx tsx bench/engine-floor/run.ts [--n 100,1000] [--kinds SmsApiCredential,…] [--reps 3]
-//       [--ops preview,up,noop-up,destroy] [--base <git rev>] [--profile <dir>] [--json <file>]
+//       [--ops preview,up,noop-up,destroy] [--base <git rev>] [--profile <dir>] [--sides floor,ours]
+//       [--json <file>]
 //   npx tsx bench/engine-floor/run.ts --quick    # CI: N=100, preview only, fails beyond 1.5×
 //
 // --base <rev> adds a third side: the package as built from that revision, for before/after figures.
@@ -42,6 +43,8 @@ interface Options {
   profile?: string;
   json: string;
   quick: boolean;
+  /** Only these sides (e.g. `--sides ours` with --profile). */
+  sides?: Side[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -59,6 +62,7 @@ function parseArgs(argv: string[]): Options {
   };
   const base = get("base");
   const profile = get("profile");
+  const sides = get("sides");
   return {
     quick,
     ns: (get("n") ?? (quick ? "100" : "100,1000")).split(",").map(Number),
@@ -67,6 +71,7 @@ function parseArgs(argv: string[]): Options {
     ops: list("ops", OPS, quick ? ["preview"] : OPS),
     ...(base ? { base } : {}),
     ...(profile ? { profile: path.resolve(profile) } : {}),
+    ...(sides ? { sides: sides.split(",") as Side[] } : {}),
     json: get("json") ?? path.join(os.tmpdir(), `engine-floor-${new Date().toISOString()}.json`),
   };
 }
@@ -119,7 +124,9 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const binDir = await pulumiBinDir();
   const base = o.base ? buildBase(o.base) : undefined;
-  const sides: Side[] = base ? ["floor", "ours", "base"] : ["floor", "ours"];
+  const sides: Side[] = (base ? ["floor", "ours", "base"] : ["floor", "ours"]).filter(
+    (s): s is Side => !o.sides || o.sides.includes(s as Side),
+  );
   const nodeModulesOf = (side: Side) =>
     side === "base" && base ? base.nodeModules : path.join(REPO_ROOT, "node_modules");
 
