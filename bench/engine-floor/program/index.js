@@ -46,10 +46,10 @@ const ownerUrn = (type, name) =>
   `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${FLOOR_TYPE_PREFIX}${type}::${name}`;
 const secretOrUndefined = (v) => (v === undefined ? undefined : pulumi.secret(v));
 /** As resources/references.ts: a credential resource gives its id, its type and how it signs in. */
-const credentialInputs = (credential) => ({
+const credentialInputs = (credential, withAuth = true) => ({
   apiCredentialId: credential.id,
   apiCredentialType: CREDENTIAL_TYPES[credential.floorType],
-  ...(credential.floorType === "SmsApiCredential" ? { apiCredentialAuth: "auth-token" } : {}),
+  ...(withAuth && credential.floorType === "SmsApiCredential" ? { apiCredentialAuth: "auth-token" } : {}),
 });
 
 /** The props the package's constructors build, for the floor (resources/*.ts, mirrored). */
@@ -93,7 +93,8 @@ const FLOOR_PROPS = {
   }),
   ChannelConfiguration: (name, { apiCredential, ...args }) => ({
     ...args,
-    ...credentialInputs(apiCredential),
+    // A channel takes the credential's id and type, not how it signs in.
+    ...credentialInputs(apiCredential, false),
     sandbox: args.sandbox ?? "prod",
     name: args.name ?? name,
     ownerUrn: ownerUrn("ChannelConfiguration", name),
