@@ -10,6 +10,8 @@ export default tseslint.config(
       "node_modules/**",
       "**/node_modules/**",
       "policy-pack/bin/**",
+      // Generated from contract/ (scripts/gen-pack-contract.js); contract/ itself is linted.
+      "policy-pack/contract/**",
       "coverage/**",
       "*.config.js",
     ],

@@ -2,6 +2,8 @@
 // Transpile only (isolatedModules): type errors are `tsc -p tsconfig.check.json`'s job, in lint.
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.jest.json" }];
 module.exports = {
+  // The policy pack's generated copy of contract/ is written before any test runs.
+  globalSetup: "<rootDir>/test/global-setup.js",
   projects: [
     {
       displayName: "unit",

@@ -15,5 +15,6 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund >&2
 fi
 node scripts/link-self.js
+node scripts/gen-pack-contract.js
 say "building dist/"
 npx tsc -p tsconfig.json >&2

@@ -1,10 +1,12 @@
+import { MAX_RECORD_NAME, SANDBOX } from "../contract/formats";
 import { StoreError } from "./errors";
 import type { RecordRow } from "./backend";
 import type { RecordInput, RecordKind, RecordRef } from "./types";
 import { CREDENTIAL_TYPES, RECORD_KINDS } from "./types";
 
-export const SANDBOX_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const MAX_NAME = 200;
+/** The contract's sandbox format and name length (contract/formats.ts). */
+export const SANDBOX_PATTERN = SANDBOX;
+const MAX_NAME = MAX_RECORD_NAME;
 
 /** The input field that a reference of this kind comes from, for error messages. */
 export function refField(kind: RecordKind): string {

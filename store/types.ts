@@ -1,10 +1,10 @@
 /** The records the credential store keeps, as every backend and the HTTP API see them. */
 
-export const RECORD_KINDS = ["api-credential", "webhook", "channel-configuration"] as const;
-export type RecordKind = (typeof RECORD_KINDS)[number];
+import type { CredentialType, RecordKind } from "../contract/records";
 
-export const CREDENTIAL_TYPES = ["twilio-sms", "custom-rcs"] as const;
-export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
+/** Record kinds and credential types are the contract's (contract/records.ts). */
+export { CREDENTIAL_TYPES, RECORD_KINDS } from "../contract/records";
+export type { CredentialType, RecordKind } from "../contract/records";
 
 /** A secret payload: JSON, encrypted at rest, never returned by list/get. */
 export type SecretPayload = Record<string, unknown>;

@@ -7,27 +7,17 @@
  * turns both forms into `UNKNOWN`, and then either skip the check or say that they cannot decide.
  */
 import type { EnforcementLevel, ReportViolation } from "@pulumi/policy";
+import { isUnknownSentinel } from "../contract/unknown";
 
 /** A value that is not known yet (preview). */
 export const UNKNOWN: unique symbol = Symbol("unknown");
 export type Unknown = typeof UNKNOWN;
 
-/**
- * The sentinels of the engine's wire format for unknown bool, number, string, array, asset, archive and
- * object values (`sdk/go/common/resource/plugin/rpc.go`, `@pulumi/policy/proxy.js`).
- */
-export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
-  "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-  "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-  "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-  "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-  "030794c1-ac77-496b-92df-f27374a8bd58",
-  "e48ece36-62e2-4504-bad9-02848725956a",
-  "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-]);
+/** The engine's sentinels for unknown values are the contract's (`../contract/unknown.ts`). */
+export { UNKNOWN_SENTINELS } from "../contract/unknown";
 
 export function isUnknown(value: unknown): value is Unknown {
-  return value === UNKNOWN || (typeof value === "string" && UNKNOWN_SENTINELS.has(value));
+  return value === UNKNOWN || isUnknownSentinel(value);
 }
 
 /** The error `@pulumi/policy`'s proxy throws when an unknown value is read (its class is internal). */

@@ -10,12 +10,13 @@ import type { CheckFailure } from "../schema/check";
 import { containsUnknown, isUnknown } from "../schema/check";
 import type { Inputs } from "./common";
 import type { ProviderContext } from "./context";
+import { DEFAULT_SANDBOX } from "../../contract/defaults";
 
 const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
 
 /** A credential or webhook resource passed from another sandbox: the store would refuse it at up. */
 export function referenceSandboxFailures(type: string, news: Inputs): CheckFailure[] {
-  const sandbox = news["sandbox"] ?? "prod";
+  const sandbox = news["sandbox"] ?? DEFAULT_SANDBOX;
   if (!known(sandbox)) return [];
   const failures: CheckFailure[] = [];
   const credential = news["apiCredentialSandbox"];
@@ -49,10 +50,10 @@ export async function nameTakenFailures(
   news: Inputs,
   olds: Inputs,
 ): Promise<CheckFailure[]> {
-  const sandbox = news["sandbox"] ?? "prod";
+  const sandbox = news["sandbox"] ?? DEFAULT_SANDBOX;
   const name = news["name"];
   if (!known(sandbox) || !known(name)) return [];
-  if (olds["name"] === name && (olds["sandbox"] ?? "prod") === sandbox) return [];
+  if (olds["name"] === name && (olds["sandbox"] ?? DEFAULT_SANDBOX) === sandbox) return [];
   const store = await ctx.storeIfPresent().catch(() => undefined);
   if (!store) return [];
   // Any trouble reaching the store is for the write to report; preview says what it knows.
@@ -80,7 +81,7 @@ export async function tokenFailures(
   scopes: readonly TokenScope[],
   why: string,
 ): Promise<CheckFailure[]> {
-  const sandbox = news["sandbox"] ?? "prod";
+  const sandbox = news["sandbox"] ?? DEFAULT_SANDBOX;
   if (!known(sandbox) || !ctx.settings.storeUrl) return [];
   let token: TokenInfo | undefined;
   try {

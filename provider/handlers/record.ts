@@ -18,6 +18,7 @@ import type { ProviderContext } from "./context";
 import { StoreError } from "../../store/errors";
 import { warn } from "./log";
 import { nameTakenFailures, referenceSandboxFailures, scopesNeeded, tokenFailures } from "./preflight";
+import { DEFAULT_SANDBOX } from "../../contract/defaults";
 
 /** The inputs every record resource has (see schema/common.ts). */
 export interface BaseInputs {
@@ -198,7 +199,7 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
     async read(ctx, id, props) {
       const store = await ctx.store();
       const record = await store
-        .get(String(props["sandbox"] ?? "prod"), spec.kind, id)
+        .get(String(props["sandbox"] ?? DEFAULT_SANDBOX), spec.kind, id)
         .catch((e: unknown) => {
           throw storeFailure(spec.type, e);
         });
@@ -246,7 +247,7 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
 
     async delete(ctx, id, props) {
       const store = await ctx.store();
-      const sandbox = String(props["sandbox"] ?? "prod");
+      const sandbox = String(props["sandbox"] ?? DEFAULT_SANDBOX);
       const seen = Number(props["recordVersion"]);
       try {
         await store.delete(sandbox, spec.kind, id, {

@@ -13,6 +13,7 @@ import type { ProviderContext } from "./context";
 import { missingCredential, storedCredential, twilioAuthOfStored } from "./credentials";
 import { probeReceiver, receiverCommand } from "./receiver";
 import { recordHandlers } from "./record";
+import { DEFAULT_SANDBOX } from "../../contract/defaults";
 
 const TYPE = "SmsWebhook";
 const DATA_FIELDS = [
@@ -281,7 +282,7 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
 
   async afterDelete(ctx, props) {
     // The record is gone (the store refused nothing): now put the service's earlier URL back.
-    await detach(ctx, props, String(props["sandbox"] ?? "prod"), String(props["recordId"] ?? ""));
+    await detach(ctx, props, String(props["sandbox"] ?? DEFAULT_SANDBOX), String(props["recordId"] ?? ""));
   },
 
   readProps: (ctx, record) => ({

@@ -3,7 +3,7 @@ import type { ChannelConfigurationArgs } from "./args";
 import { dynamicProvider } from "./provider";
 import { ownerUrn } from "./urn";
 import { credentialInputs, webhookIds, webhookSandboxes } from "./references";
-import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
+import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /** The channel campaigns use: a credential, a sender and webhooks, for sms, mms or rcs. */
 /** A channel takes the credential's id, type and sandbox; how it signs in is the webhooks' concern. */
@@ -39,7 +39,7 @@ export class ChannelConfiguration extends pulumi.dynamic.Resource {
         ...channelCredentialInputs(apiCredential),
         ...(ids ? { webhookIds: ids } : {}),
         ...(sandboxes ? { webhookSandboxes: sandboxes } : {}),
-        sandbox: args.sandbox ?? "prod",
+        sandbox: args.sandbox ?? DEFAULT_SANDBOX,
         name: args.name ?? name,
         ownerUrn: ownerUrn(name, ChannelConfiguration.__pulumiType, opts),
         status: undefined,

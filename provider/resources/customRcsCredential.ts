@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CustomRcsCredentialArgs } from "./args";
 import { dynamicProvider } from "./provider";
 import { ownerUrn } from "./urn";
-import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
+import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /**
  * Credentials of a custom vendor: the way to send RCS (for instance through Twilio's Messages API
@@ -38,7 +38,7 @@ export class CustomRcsCredential extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
-        sandbox: args.sandbox ?? "prod",
+        sandbox: args.sandbox ?? DEFAULT_SANDBOX,
         name: args.name ?? name,
         auth: pulumi.secret(args.auth),
         headers: args.headers === undefined ? undefined : pulumi.secret(args.headers),

@@ -3,7 +3,7 @@ import type { SmsApiCredentialArgs } from "./args";
 import { dynamicProvider } from "./provider";
 import type { CredentialAuth } from "./references";
 import { ownerUrn } from "./urn";
-import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
+import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /**
  * Twilio API credentials for SMS and MMS, kept encrypted in the credential store and checked against
@@ -39,7 +39,7 @@ export class SmsApiCredential extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
-        sandbox: args.sandbox ?? "prod",
+        sandbox: args.sandbox ?? DEFAULT_SANDBOX,
         name: args.name ?? name,
         authToken: args.authToken === undefined ? undefined : pulumi.secret(args.authToken),
         apiKeySecret: args.apiKeySecret === undefined ? undefined : pulumi.secret(args.apiKeySecret),

@@ -3,7 +3,7 @@ import type { SmsWebhookArgs } from "./args";
 import { dynamicProvider } from "./provider";
 import { ownerUrn } from "./urn";
 import { credentialInputs } from "./references";
-import { DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
+import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
 
 /**
  * An inbound (messages and keywords) or feedback (delivery status) webhook of a credential. With
@@ -39,7 +39,7 @@ export class SmsWebhook extends pulumi.dynamic.Resource {
         ...credentialInputs(apiCredential),
         twilioAuthToken: args.twilioAuthToken === undefined ? undefined : pulumi.secret(args.twilioAuthToken),
         verification: args.verification === undefined ? undefined : pulumi.secret(args.verification),
-        sandbox: args.sandbox ?? "prod",
+        sandbox: args.sandbox ?? DEFAULT_SANDBOX,
         name: args.name ?? name,
         ownerUrn: ownerUrn(name, SmsWebhook.__pulumiType, opts),
         webhookUrl: undefined,

@@ -1,3 +1,2 @@
-export const TYPE_PREFIX = "pulumi-nodejs:dynamic/smschannels:";
-
-export const DYNAMIC_MODULE = "smschannels";
+export { DYNAMIC_MODULE, TYPE_PREFIX } from "../../contract/tokens";
+export { DEFAULT_SANDBOX } from "../../contract/defaults";

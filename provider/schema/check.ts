@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { UNKNOWN_STRING } from "../../contract/unknown";
 
 /** A problem with one input, as Pulumi shows it: `property: reason`. */
 export interface CheckFailure {
@@ -7,7 +8,7 @@ export interface CheckFailure {
 }
 
 /** How the engine marks a value that is not known yet (preview of an input taken from another output). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const UNKNOWN = UNKNOWN_STRING;
 
 export function isUnknown(v: unknown): boolean {
   return v === UNKNOWN;

@@ -1,31 +1,10 @@
 import { z } from "zod";
 import { commonInputs, messagingServiceSid, secretString, validationMode, verifyConnection } from "./common";
 import { templateProblems } from "../../net/vendor/template";
-import { isLoopbackHost } from "./urls";
+import { vendorUrl } from "../../contract/schema/fields";
 
 /** https anywhere; http only on loopback hosts (a local emulator or relay). */
-export const providerUrl = z.string({ error: "must be a string" }).superRefine((s, ctx) => {
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    ctx.addIssue({
-      code: "custom",
-      message: "must be an absolute URL, e.g. https://rcs.example.com/v1/messages",
-    });
-    return;
-  }
-  if (u.username || u.password) {
-    ctx.addIssue({ code: "custom", message: "must not carry credentials in the URL; use `auth`" });
-  } else if (u.protocol === "http:" && !isLoopbackHost(u.hostname)) {
-    ctx.addIssue({
-      code: "custom",
-      message: "must use https (http is allowed only for loopback hosts such as 127.0.0.1)",
-    });
-  } else if (u.protocol !== "https:" && u.protocol !== "http:") {
-    ctx.addIssue({ code: "custom", message: "must be an https URL" });
-  }
-});
+export const providerUrl = vendorUrl;
 
 const pem = (what: string) =>
   z

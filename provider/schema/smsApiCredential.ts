@@ -1,7 +1,6 @@
 import { z } from "zod";
+import { accountSid, apiKeySid } from "../../contract/schema/fields";
 import {
-  ACCOUNT_SID,
-  API_KEY_SID,
   commonInputs,
   e164,
   messagingServiceSid,
@@ -13,14 +12,9 @@ import {
 export const smsApiCredentialInputs = z
   .object({
     ...commonInputs,
-    accountSid: z
-      .string({ error: "must be a string" })
-      .regex(ACCOUNT_SID, "must be a Twilio Account SID: AC followed by 32 hex characters"),
+    accountSid,
     authToken: secretString.optional(),
-    apiKeySid: z
-      .string({ error: "must be a string" })
-      .regex(API_KEY_SID, "must be a Twilio API key SID: SK followed by 32 hex characters")
-      .optional(),
+    apiKeySid: apiKeySid.optional(),
     apiKeySecret: secretString.optional(),
     messagingServiceSid: messagingServiceSid.optional(),
     inboundNumber: e164.optional(),

@@ -1,19 +1,12 @@
 import { z } from "zod";
-import { CREDENTIAL_TYPES, type CredentialType } from "../../store/types";
+import { WEBHOOK_TYPES, type CredentialType } from "../../contract/records";
+import { credentialType, payloadPath, senderNumber } from "../../contract/schema/fields";
 import { commonInputs, sandbox, secretString, validationMode } from "./common";
 import { keywordConflicts, keywordsSchema } from "./keywords";
-import { SENDER_FORMAT_REASON, senderKind } from "./senders";
 
-export const WEBHOOK_TYPES = ["inbound", "feedback"] as const;
-export type WebhookType = (typeof WEBHOOK_TYPES)[number];
-
-/** Where a custom vendor's webhook payload keeps each field (a dotted path into its JSON). */
-const jsonPath = z
-  .string({ error: "must be a string" })
-  .regex(
-    /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*|\[\d+\])*$/,
-    "must be a dotted path into the payload, e.g. message.text",
-  );
+export { WEBHOOK_TYPES } from "../../contract/records";
+export type { WebhookType } from "../../contract/records";
+export { senderNumber };
 
 export const INBOUND_MAPPING_FIELDS = [
   "inboundMessage",
@@ -24,17 +17,13 @@ export const INBOUND_MAPPING_FIELDS = [
 ] as const;
 export const FEEDBACK_MAPPING_FIELDS = ["clientReference", "code", "status"] as const;
 
-export const senderNumber = z
-  .string({ error: "must be a string" })
-  .refine((s) => senderKind(s) !== undefined, SENDER_FORMAT_REASON);
-
 export const apiCredentialRef = {
   /** The credential record's id (from a credential resource, or a string). */
   apiCredentialId: z
     .string({ error: "must be a credential id (a credential resource or its id)" })
     .min(1, "must not be empty"),
   /** Known in preview when a credential resource was passed; read from the store for a bare id. */
-  apiCredentialType: z.enum(CREDENTIAL_TYPES, { error: 'must be "twilio-sms" or "custom-rcs"' }).optional(),
+  apiCredentialType: credentialType.optional(),
   /** The credential resource's sandbox, known in preview: a reference across sandboxes fails there. */
   apiCredentialSandbox: sandbox.optional(),
 };
@@ -90,7 +79,7 @@ export const smsWebhookInputs = z
       .min(1, "must not be empty")
       .max(1600, "must be at most 1600 characters")
       .optional(),
-    payloadMapping: z.record(z.string(), jsonPath).optional(),
+    payloadMapping: z.record(z.string(), payloadPath).optional(),
     attachToMessagingService: z.boolean({ error: "must be true or false" }).optional(),
     twilioAuthToken: secretString.optional(),
     verification: webhookVerification.optional(),

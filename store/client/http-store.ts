@@ -32,6 +32,7 @@ import {
   type RetryPolicy,
 } from "../../net/retry";
 import { type CallContext, errorFromResponse, parseErrorBody, unreachable } from "./errors";
+import { isLoopbackHost } from "../../contract/formats";
 
 export interface HttpStoreOptions {
   /** `smschannels:storeUrl`: the service's base URL; a path (behind a proxy) is kept. */
@@ -88,8 +89,6 @@ export function wireIdempotencyKey(key: string): string {
   return IDEMPOTENCY_KEY_PATTERN.test(key) ? key : createHash("sha256").update(key, "utf8").digest("hex");
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
 /**
  * The credential store as a client of the shared store service (`smschannels:storeUrl`). Same
  * interface and the same errors as the embedded store, so the provider does not care which it has.
@@ -117,7 +116,7 @@ export class HttpStore implements CredentialStore {
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       throw new StoreError("INVALID_INPUT", "storeUrl: must be an https:// URL", "storeUrl");
     }
-    if (url.protocol === "http:" && !LOOPBACK.test(url.hostname) && !options.allowInsecureHttp) {
+    if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !options.allowInsecureHttp) {
       throw new StoreError(
         "INVALID_INPUT",
         `storeUrl: http:// to ${url.hostname} would send the store token in clear text; use https:// (http:// is for loopback hosts only)`,
