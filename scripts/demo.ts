@@ -1,11 +1,16 @@
 // The main job, end to end on one machine: the example stack (Pulumi.yaml, examples/channels/) on the
-// embedded store, against the local Twilio emulator. Preview, up, outputs, a look at the state, destroy.
+// embedded store, against the local Twilio emulator, with the webhook receiver beside the store.
+// Preview, up, outputs, a look at the state; then the loop: an inbound STOP and a delivery receipt go
+// through the receiver, and the consent and message status are read back; destroy.
+import { randomBytes } from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { openEmbeddedStore } from "../store/embedded";
 import { TwilioEmulator } from "../test/twilio-emulator";
-import { startReceiverHealthStub } from "../test/support/receiver-stub";
+import { freePort } from "../test/support/http-server";
+import { consentsList, messageShow, ReceiverProcess } from "../test/support/receiver-process";
 
 const root = path.resolve(__dirname, "..");
 const binDir = process.env["PULUMI_BIN_DIR"];
@@ -47,15 +52,19 @@ function pulumi(args: string[], options: { quiet?: boolean } = {}): Promise<stri
 async function main(): Promise<void> {
   const started = Date.now();
   const emu = await TwilioEmulator.start();
-  // The provider attaches webhooks only where the receiver answers its health check. Until the
-  // receiver (`pulumi-sms-channels-store receive`) is on main, a stand-in answers that check.
-  const receiver = await startReceiverHealthStub();
+  // The receiver works on the embedded store's file; both read secrets with this key.
+  const storePath = path.join(work, "store.db");
+  const storeKey = randomBytes(32).toString("base64");
+  const port = await freePort();
+  const receiverUrl = `http://127.0.0.1:${port}`;
+  let receiver: ReceiverProcess | undefined;
   const account = emu.addAccount({ friendlyName: "Demo SMS account" });
   const number = emu.addIncomingNumber(account.sid, "+14155550100");
   const service = emu.addService(account.sid, {
     friendlyName: "Demo notifications",
     phoneNumbers: [number.phoneNumber],
     inboundRequestUrl: "https://old.example.com/inbound",
+    statusCallback: "https://old.example.com/status",
   });
   const rcsService = emu.addService(account.sid, {
     friendlyName: "Demo RCS",
@@ -79,20 +88,34 @@ async function main(): Promise<void> {
     const set = (key: string, value: string, secret = false) =>
       pulumi(["config", "set", key, secret ? "--secret" : "--plaintext", "--", value], { quiet: true });
     await set("smschannels:twilioApiUrl", emu.url);
-    await set("smschannels:storePath", path.join(work, "store.db"));
+    await set("smschannels:storePath", storePath);
+    await set("smschannels:storeKey", storeKey, true);
     await set("twilioAccountSid", account.sid);
     await set("twilioAuthToken", account.authToken, true);
     await set("messagingServiceSid", service.sid);
     await set("inboundNumber", number.phoneNumber);
     await set("rcsMessagingServiceSid", rcsService.sid);
-    await set("smschannels:webhookBaseUrl", receiver.base);
+    await set("smschannels:webhookBaseUrl", receiverUrl);
 
+    // The receiver first: the provider points the service at it only once it answers /healthz.
+    // It works on an existing store file, so the store is made first (what the first `up` would do).
+    await time("receiver start", async () => {
+      await (await openEmbeddedStore({ path: storePath, key: storeKey })).close();
+      receiver = await ReceiverProcess.start({
+        database: storePath,
+        key: storeKey,
+        port,
+        publicUrl: receiverUrl,
+      });
+    });
+    console.log(`\nWebhook receiver (pulumi-sms-channels-store receive) on ${receiverUrl}, on ${storePath}`);
     await time("preview", () => pulumi(["preview", "--non-interactive"]));
     await time("up", () => pulumi(["up", "--yes", "--non-interactive", "--skip-preview"]));
     await pulumi(["stack", "output"]);
     console.log(
       `\nThe emulated messaging service now sends inbound messages to ${emu.getService(service.sid)?.inboundRequestUrl}`,
     );
+    await time("loop", () => loop(emu, account, service.sid, number.phoneNumber, storePath, storeKey));
     const state = JSON.parse(await pulumi(["stack", "export"], { quiet: true })) as {
       deployment: { resources?: { type: string; outputs?: Record<string, unknown> }[] };
     };
@@ -102,10 +125,13 @@ async function main(): Promise<void> {
       if (typeof p === "string") console.log(`  ${r.type}: ${Buffer.byteLength(p)} bytes`);
     }
     await time("destroy", () => pulumi(["destroy", "--yes", "--non-interactive", "--skip-preview"]));
-    console.log(`After destroy its inbound URL is back to ${emu.getService(service.sid)?.inboundRequestUrl}`);
+    const after = emu.getService(service.sid);
+    console.log(
+      `After destroy its inbound URL is back to ${after?.inboundRequestUrl} and its status callback to ${after?.statusCallback}`,
+    );
     const calls = emu.requests.length;
     console.log(
-      `\nDemo done in ${((Date.now() - started) / 1000).toFixed(1)} s (preview ${steps["preview"]} ms, up ${steps["up"]} ms, destroy ${steps["destroy"]} ms); the emulator answered ${calls} Twilio calls.`,
+      `\nDemo done in ${((Date.now() - started) / 1000).toFixed(1)} s (receiver start ${steps["receiver start"]} ms, preview ${steps["preview"]} ms, up ${steps["up"]} ms, loop ${steps["loop"]} ms, destroy ${steps["destroy"]} ms); the emulator answered ${calls} Twilio calls.`,
     );
   } finally {
     spawnSync("pulumi", ["stack", "rm", stackName, "--yes", "--force", "--non-interactive"], {
@@ -113,10 +139,68 @@ async function main(): Promise<void> {
       env,
       stdio: "ignore",
     });
+    await receiver?.stop();
     await emu.stop();
-    await receiver.close();
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The answering side: a subscriber texts STOP to our number, and a message we send is delivered.
+ * The emulator posts both as Twilio does (signed); the receiver answers and keeps them in its ledger.
+ */
+async function loop(
+  emu: TwilioEmulator,
+  account: { sid: string; authToken: string },
+  serviceSid: string,
+  ourNumber: string,
+  storePath: string,
+  storeKey: string,
+): Promise<void> {
+  const subscriber = "+14155550199";
+  console.log(`\nA subscriber (${subscriber}) texts STOP to ${ourNumber}:`);
+  const stop = await emu.deliverInbound({ from: subscriber, to: ourNumber, body: "STOP" });
+  console.log(
+    `  the receiver answered ${stop.response.status} ${stop.response.contentType}: ${stop.response.body}`,
+  );
+  if (stop.response.status !== 200) throw new Error("the receiver did not take the inbound message");
+
+  // An application sends a message through the service, as it would with Twilio; Twilio reports back.
+  const res = await fetch(`${emu.url}/2010-04-01/Accounts/${account.sid}/Messages.json`, {
+    method: "POST",
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${account.sid}:${account.authToken}`).toString("base64")}`,
+      "Content-Type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({
+      To: "+14155550123",
+      MessagingServiceSid: serviceSid,
+      Body: "Your order shipped",
+    }),
+  });
+  const messageSid = ((await res.json()) as { sid: string }).sid;
+  for (const status of ["sent", "delivered"]) {
+    const d = await emu.deliverStatus({ messageSid, status });
+    console.log(
+      `  status callback "${status}" for ${messageSid}: the receiver answered ${d.response.status}`,
+    );
+  }
+
+  const consent = await consentsList(storePath, storeKey, "prod", subscriber);
+  console.log(`\n$ pulumi-sms-channels-store consents list --sandbox prod --number ${subscriber} --json`);
+  console.log(`  ${JSON.stringify(consent)}`);
+  const message = await messageShow(storePath, storeKey, "prod", messageSid);
+  console.log(`$ pulumi-sms-channels-store messages show --sandbox prod ${messageSid}`);
+  console.log(`  ${JSON.stringify(message)}`);
+  const status = consent.items[0]?.["status"];
+  if (status !== "opted-out" || message?.["status"] !== "delivered") {
+    throw new Error(
+      `expected the subscriber opted out and the message delivered, read ${String(status)} and ${String(message?.["status"])}`,
+    );
+  }
+  console.log(
+    `Read back: ${subscriber} is ${status}; message ${messageSid} is ${String(message["status"])}.`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -1,0 +1,104 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { REPO_ROOT } from "./pulumi";
+
+const CLI = path.join(REPO_ROOT, "dist", "store", "server", "cli.js");
+const execFileP = promisify(execFile);
+
+/**
+ * The webhook receiver as its own process (`pulumi-sms-channels-store receive`, from dist/), on a
+ * store's database, so a test can stop it, kill it, or never start it.
+ */
+export class ReceiverProcess {
+  readonly logs: string[] = [];
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(opts: {
+    database: string;
+    key: string;
+    port: number;
+    /** The URL Twilio calls (signed): the stack's `smschannels:webhookBaseUrl`. */
+    publicUrl: string;
+  }): Promise<ReceiverProcess> {
+    const proc = spawn(
+      "node",
+      [
+        CLI,
+        "receive",
+        "--database",
+        opts.database,
+        "--listen",
+        `127.0.0.1:${opts.port}`,
+        "--public-url",
+        opts.publicUrl,
+      ],
+      { env: { ...process.env, SMSCHANNELS_STORE_KEY: opts.key }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const logs: string[] = [];
+    let stderr = "";
+    proc.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    let buf = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      proc.stdout?.on("data", (d: Buffer) => {
+        buf += d.toString();
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          logs.push(line);
+          if (line.includes('"serving"')) resolve(`http://127.0.0.1:${opts.port}`);
+        }
+      });
+      proc.on("exit", (code) => reject(new Error(`receiver exited ${code}: ${stderr}`)));
+    });
+    const r = new ReceiverProcess(proc, url);
+    r.logs.push(...logs);
+    proc.stdout?.on("data", (d: Buffer) => r.logs.push(...d.toString().split("\n").filter(Boolean)));
+    return r;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) return resolve();
+      this.proc.once("exit", () => resolve());
+      this.proc.kill("SIGTERM");
+    });
+  }
+}
+
+/** `pulumi-sms-channels-store consents list --json`: the ledger's consents, as an operator reads them. */
+export async function consentsList(
+  database: string,
+  key: string,
+  sandbox: string,
+  number?: string,
+): Promise<{ items: Record<string, unknown>[] }> {
+  const args = [CLI, "consents", "list", "--database", database, "--sandbox", sandbox, "--json"];
+  if (number) args.push("--number", number);
+  const { stdout } = await execFileP("node", args, { env: { ...process.env, SMSCHANNELS_STORE_KEY: key } });
+  return JSON.parse(stdout) as { items: Record<string, unknown>[] };
+}
+
+/** `pulumi-sms-channels-store messages show`: a message's status and its events, or undefined. */
+export async function messageShow(
+  database: string,
+  key: string,
+  sandbox: string,
+  messageId: string,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    const { stdout } = await execFileP(
+      "node",
+      [CLI, "messages", "show", "--database", database, "--sandbox", sandbox, messageId],
+      { env: { ...process.env, SMSCHANNELS_STORE_KEY: key } },
+    );
+    return JSON.parse(stdout) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 1) return undefined;
+    throw e;
+  }
+}
