@@ -9,6 +9,7 @@ import { openLedger, receiverKeyring } from "./open";
 import { OutboxWorker, type ReplySender } from "./outbox";
 import { ReceiverServer } from "./server";
 import { VendorReplySender } from "./vendor-sender";
+import { E164 } from "../../contract/formats";
 
 export interface ReceiveOptions {
   readonly database: string;
@@ -59,8 +60,6 @@ export async function receive(o: ReceiveOptions): Promise<number> {
     await ledger.close();
   }
 }
-
-const E164 = /^\+[1-9]\d{1,14}$/;
 
 async function withLedger<T>(database: string, fn: (ledger: ReceiverLedger) => Promise<T>): Promise<T> {
   const { ledger } = await openLedger(database);

@@ -5,6 +5,7 @@ import { requireScope } from "../server/auth";
 import type { Route } from "../server/routes";
 import type { ReceiverLedger } from "./ledger";
 import { ledgerFor } from "./open";
+import { E164 } from "../../contract/formats";
 
 /**
  * The receiver's ledger, read on the private store service (scope `read`): a number's consents,
@@ -17,8 +18,6 @@ function ledgerOf(backend: StoreBackend): ReceiverLedger {
   if (!l) ledgers.set(backend, (l = ledgerFor(backend)));
   return l;
 }
-
-const E164 = /^\+[1-9]\d{1,14}$/;
 
 function sandboxOf(raw: string | undefined): string {
   let sandbox: string;
