@@ -1,13 +1,23 @@
 import fs from "node:fs";
 import path from "node:path";
+import { installedPackage } from "../support/package";
 import { expectFailure, expectSuccess, policyViolations, REPO_ROOT, TestStack } from "../support/pulumi";
 
 /**
- * The policy pack as a pull request runs it: `pulumi preview --policy-pack policy-pack` with the real
- * CLI, on fixture programs of the real resources. Validation is off: the pack needs no Twilio, and
- * these stacks never reach it.
+ * The policy pack as a pull request of a team that installed the package runs it:
+ * `pulumi preview --policy-pack node_modules/pulumi-sms-channels/policy-pack` with the real CLI, the
+ * pack taken from the packed and installed tarball (its compiled JavaScript, its @pulumi/policy
+ * resolved from the program's node_modules), on fixture programs of the real resources. Validation is
+ * off: the pack needs no Twilio, and these stacks never reach it.
  */
-const PACK = path.join(REPO_ROOT, "policy-pack");
+let PACK = "";
+beforeAll(() => {
+  PACK = path.join(installedPackage(), "policy-pack");
+  // What ships is compiled JavaScript only: a pack that fell back to the TypeScript sources would pass
+  // here and fail for users.
+  expect(fs.existsSync(path.join(PACK, "index.ts"))).toBe(false);
+  expect(fs.existsSync(path.join(PACK, "bin", "index.js"))).toBe(true);
+}, 20 * 60_000);
 const stacks: TestStack[] = [];
 afterAll(() => stacks.forEach((s) => s.cleanup()));
 
