@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Node.js matrix for .ci/run: the unit tests and one end-to-end journey on each Node.js major given
+# (default: 22 24; Node 20 is the main run). Each runtime comes from `npm install node@N` into
+# $SMSCHANNELS_CACHE_DIR/node-N/runtime, and runs a copy of this checkout in node-N/repo with its own
+# `npm ci` (better-sqlite3 compiled for that ABI), so the repository's node_modules is never touched.
+# The copy's node_modules is kept while package-lock.json is unchanged. Prints one line per runtime:
+#   node-matrix: v22.x unit 170/170 passed, e2e 2/2 passed (123 s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$PWD"
+cache="${SMSCHANNELS_CACHE_DIR:-$HOME/.cache/pulumi-sms-channels}"
+journey="${SMSCHANNELS_NODE_MATRIX_E2E:-test/e2e/sms-api-credential.test.ts}"
+journey_filter="${SMSCHANNELS_NODE_MATRIX_E2E_FILTER:-up creates; a new token updates in place}"
+pulumi_bin="$(bash scripts/ensure-pulumi.sh | tail -n 1)"
+status=0
+summary=()
+for major in "${@:-22 24}"; do
+  for n in $major; do
+    started=$(date +%s)
+    runtime="$cache/node-$n/runtime"
+    if [ ! -x "$runtime/node_modules/.bin/node" ]; then
+      mkdir -p "$runtime"
+      echo '{"private":true}' >"$runtime/package.json"
+      (cd "$runtime" && npm install --no-audit --no-fund "node@$n" >&2)
+    fi
+    bin="$runtime/node_modules/.bin"
+    copy="$cache/node-$n/repo"
+    mkdir -p "$copy"
+    # The checkout's files (tracked and untracked, not ignored), without node_modules or dist.
+    find "$copy" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
+    git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$copy"
+    lock_hash="$(sha256sum package-lock.json | cut -c1-16)"
+    if [ "$(cat "$copy/node_modules/.matrix-lock" 2>/dev/null)" != "$lock_hash" ] \
+       || ! (cd "$copy" && PATH="$bin:$PATH" node -e 'require("better-sqlite3")') >/dev/null 2>&1; then
+      echo "== node $n: npm ci in $copy (better-sqlite3 for this ABI)" >&2
+      (cd "$copy" && PATH="$bin:$PATH" npm ci --no-audit --no-fund >&2)
+      echo "$lock_hash" >"$copy/node_modules/.matrix-lock"
+    fi
+    version="$(PATH="$bin:$PATH" node --version)"
+    results="$(mktemp -d)"
+    set +e
+    (
+      cd "$copy" && export PATH="$bin:$pulumi_bin:$PATH" && node scripts/link-self.js && npx tsc -p tsconfig.json \
+        && npx jest --ci --selectProjects unit --json --outputFile="$results/unit.json" >&2
+    )
+    unit_rc=$?
+    (
+      cd "$copy" && export PATH="$bin:$pulumi_bin:$PATH" \
+        && npx jest --ci --selectProjects e2e -t "$journey_filter" --json --outputFile="$results/e2e.json" "$journey" >&2
+    )
+    e2e_rc=$?
+    set -e
+    count() {
+      node -e 'try { const r = require(process.argv[1]); console.log(`${r.numPassedTests}/${r.numTotalTests - r.numPendingTests} passed`); } catch { console.log("no result"); }' "$1"
+    }
+    line="node-matrix: $version unit $(count "$results/unit.json"), e2e $(count "$results/e2e.json") ($(($(date +%s) - started)) s)"
+    echo "$line"
+    summary+=("$line")
+    rm -rf "$results"
+    if [ $unit_rc -ne 0 ] || [ $e2e_rc -ne 0 ]; then status=1; fi
+  done
+done
+printf '%s\n' "${summary[@]}" >"$cache/node-matrix.txt"
+exit $status

@@ -1,0 +1,375 @@
+#!/usr/bin/env node
+// The install matrix: the package as a Pulumi user gets it. Packs this repository (`npm pack`, whose
+// prepack builds dist/ and the policy pack), installs the tarball into fresh programs OUTSIDE the repo
+// laid out as `pulumi new typescript` lays them out (Pulumi.yaml, package.json, tsconfig.json of the
+// template, index.ts = the README's quick-start program), then:
+//   - type-checks the program with TypeScript 3.8 (the copy @pulumi/pulumi vendors), 4.9 and 5.x;
+//   - runs the README's deploy commands (`pulumi up`, `pulumi stack output`) against the Twilio emulator
+//     on the embedded store, with NO typescript in the program (Pulumi's bundled TypeScript path);
+//   - installs with npm 10 and npm 11 and checks better-sqlite3 loads and what npm says of our package;
+//   - runs both ends of the @pulumi/pulumi peer range, and Node 22 / 24 (from ~/.cache, never the repo).
+// Program folders live under $SMSCHANNELS_CACHE_DIR/install-matrix/<variant> and keep their
+// node_modules between runs (better-sqlite3 compiles once per variant); `--fresh` starts them over.
+//
+//   node test/install/matrix.js [--only a,b] [--fresh] [--tarball file.tgz]
+//
+// Prints the matrix and writes it as JSON to <cache>/install-matrix/results.json. Exit 1 on a failure.
+"use strict";
+const { execFileSync, spawn, spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { readmeBlocks } = require("./readme");
+
+const REPO = path.resolve(__dirname, "..", "..");
+const CACHE = process.env.SMSCHANNELS_CACHE_DIR || path.join(os.homedir(), ".cache", "pulumi-sms-channels");
+const ROOT = path.join(CACHE, "install-matrix");
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const only = option("--only")?.split(",");
+
+/** Variants: one program folder each. */
+const VARIANTS = [
+  // Node 20 with npm 11 (this machine's npm), @pulumi/pulumi 3.248 (the newest for Node 20), no typescript.
+  { name: "node20-npm11", node: "20", npm: "11", pulumi: "3.248.0", typecheck: true, up: true },
+  { name: "node20-npm10", node: "20", npm: "10", pulumi: "3.248.0", up: false },
+  // The lowest @pulumi/pulumi of the peer range.
+  { name: "node20-pulumi-low", node: "20", npm: "11", pulumi: "3.200.0", up: true },
+  // The newest @pulumi/pulumi (needs Node 22) on Node 22 and 24.
+  { name: "node22-pulumi-latest", node: "22", npm: "11", pulumi: "latest", typecheck: true, up: true },
+  { name: "node24-pulumi-latest", node: "24", npm: "11", pulumi: "latest", up: true },
+];
+
+function log(msg) {
+  console.error(`[install-matrix] ${msg}`);
+}
+
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { encoding: "utf8", maxBuffer: 256 << 20, ...opts });
+  if (r.error) throw r.error;
+  return {
+    code: r.status ?? 1,
+    stdout: r.stdout ?? "",
+    stderr: r.stderr ?? "",
+    output: (r.stdout ?? "") + (r.stderr ?? ""),
+  };
+}
+
+/** A Node.js runtime: this machine's for 20, else `npm install node@N` in the cache (never in the repo). */
+function nodeBinDir(major) {
+  const current = process.versions.node.split(".")[0];
+  if (major === current) return path.dirname(process.execPath);
+  const dir = path.join(CACHE, `node-${major}`, "runtime");
+  const bin = path.join(dir, "node_modules", ".bin");
+  if (!fs.existsSync(path.join(bin, "node"))) {
+    log(`installing node@${major} into ${dir}`);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "package.json"), '{"private":true}\n');
+    const r = run("npm", ["install", "--no-audit", "--no-fund", `node@${major}`], { cwd: dir });
+    if (r.code !== 0) throw new Error(`npm install node@${major}: ${r.output}`);
+  }
+  return bin;
+}
+
+/** TypeScript 4.9 / 5 for the type-check, installed apart from every program. */
+function typescript(version) {
+  const dir = path.join(CACHE, "typescript", version);
+  const ts = path.join(dir, "node_modules", "typescript");
+  if (!fs.existsSync(ts)) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "package.json"), '{"private":true}\n');
+    const r = run("npm", ["install", "--no-audit", "--no-fund", `typescript@${version}`], { cwd: dir });
+    if (r.code !== 0) throw new Error(`npm install typescript@${version}: ${r.output}`);
+  }
+  return ts;
+}
+
+function pack() {
+  const given = option("--tarball") || process.env.SMSCHANNELS_TARBALL;
+  if (given) return path.resolve(given);
+  const dest = fs.mkdtempSync(path.join(os.tmpdir(), "smschannels-pack-"));
+  log("npm pack (prepack builds dist/ and the policy pack)");
+  const r = run("npm", ["pack", "--silent", "--pack-destination", dest], { cwd: REPO });
+  if (r.code !== 0) throw new Error(`npm pack: ${r.output}`);
+  return path.join(dest, r.stdout.trim().split("\n").pop());
+}
+
+/** The `pulumi new typescript` layout, with the README's quick-start program as index.ts. */
+function writeProgram(dir, variant) {
+  fs.mkdirSync(dir, { recursive: true });
+  const template = path.join(__dirname, "template");
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    fs
+      .readFileSync(path.join(template, "Pulumi.yaml"), "utf8")
+      .replace("${PROJECT}", "quickstart")
+      .replace("${DESCRIPTION}", "README quick start"),
+  );
+  fs.copyFileSync(path.join(template, "tsconfig.json"), path.join(dir, "tsconfig.json"));
+  const program = readmeBlocks(path.join(REPO, "README.md")).find(
+    (b) => b.kind === "ts" && b.name === "index.ts",
+  );
+  if (!program) throw new Error("README.md has no `<!-- readme-test: ts index.ts -->` program");
+  fs.writeFileSync(path.join(dir, "index.ts"), program.code);
+  // The template's package.json, without typescript: Pulumi then compiles with its bundled TypeScript.
+  const pkgFile = path.join(dir, "package.json");
+  const pkg = fs.existsSync(pkgFile) ? JSON.parse(fs.readFileSync(pkgFile, "utf8")) : {};
+  pkg.name = "quickstart";
+  pkg.main = "index.ts";
+  pkg.devDependencies = { "@types/node": "^18" };
+  pkg.dependencies = { ...(pkg.dependencies || {}), "@pulumi/pulumi": variant.pulumi };
+  fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + "\n");
+}
+
+function npmCommand(variant) {
+  return variant.npm === "10" ? ["npx", ["--yes", "npm@10"]] : ["npm", []];
+}
+
+function install(dir, variant, tarball, env) {
+  const [cmd, pre] = npmCommand(variant);
+  const version = run(cmd, [...pre, "--version"], { cwd: dir, env }).stdout.trim();
+  const t0 = Date.now();
+  const r = run(
+    cmd,
+    [...pre, "install", "--no-audit", "--no-fund", tarball, `@pulumi/pulumi@${variant.pulumi}`],
+    {
+      cwd: dir,
+      env,
+    },
+  );
+  const ms = Date.now() - t0;
+  fs.writeFileSync(path.join(dir, "npm-install.log"), r.output);
+  const ours = r.output
+    .split("\n")
+    .filter((l) => /pulumi-sms-channels/.test(l) && /script|allow|approve|prepare|warn/i.test(l));
+  const scriptLines = r.output.split("\n").filter((l) => /script|allow|approve|rebuild/i.test(l));
+  const loads = run(
+    path.join(env.NODE_BIN, "node"),
+    ["-e", 'new (require("better-sqlite3"))(":memory:").close()'],
+    {
+      cwd: dir,
+      env,
+    },
+  );
+  return {
+    npm: version,
+    code: r.code,
+    seconds: Math.round(ms / 1000),
+    betterSqlite3Loads: loads.code === 0,
+    linesAboutOurPackage: ours,
+    linesAboutScripts: scriptLines.slice(0, 10),
+    error: r.code === 0 ? undefined : r.output.slice(-2000),
+  };
+}
+
+function typecheck(dir) {
+  const versions = [
+    [
+      "3.8 (vendored by @pulumi/pulumi)",
+      path.join(dir, "node_modules", "@pulumi", "pulumi", "vendor", "typescript@3.8.3", "typescript.js"),
+    ],
+    ["4.9", typescript("4.9")],
+    ["5", typescript("5")],
+  ];
+  const out = {};
+  for (const [label, ts] of versions) {
+    if (!fs.existsSync(ts)) {
+      out[label] = { skipped: "no such TypeScript in this @pulumi/pulumi" };
+      continue;
+    }
+    const r = run(process.execPath, [path.join(__dirname, "typecheck.js"), ts, dir]);
+    const res = JSON.parse(r.stdout.trim().split("\n").pop());
+    let program = 0;
+    let ours = 0;
+    let others = 0;
+    for (const [file, n] of Object.entries(res.byFile)) {
+      if (file === "index.ts") program += n;
+      else if (/node_modules[\\/]pulumi-sms-channels[\\/]/.test(file)) ours += n;
+      else others += n;
+    }
+    out[label] = {
+      version: res.version,
+      total: res.errors,
+      program,
+      ours,
+      others,
+      zodFiles: res.zodFiles,
+      first: res.first,
+    };
+  }
+  return out;
+}
+
+/** The Twilio emulator as a process, seeded with one account and its number. */
+async function startEmulator() {
+  const seed = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "smschannels-seed-")), "seed.json");
+  fs.writeFileSync(
+    seed,
+    JSON.stringify({ accounts: [{ friendlyName: "Quick start", incomingNumbers: ["+15005550006"] }] }),
+  );
+  const child = spawn(
+    path.join(REPO, "node_modules", ".bin", "tsx"),
+    [
+      path.join(REPO, "test", "twilio-emulator", "cli.ts"),
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--seed-file",
+      seed,
+      "--print-secrets",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const line = await new Promise((resolve, reject) => {
+    let buf = "";
+    child.stdout.on("data", (d) => {
+      buf += d;
+      const i = buf.indexOf("\n");
+      if (i >= 0) resolve(buf.slice(0, i));
+    });
+    child.on("exit", (c) => reject(new Error(`twilio emulator exited (${c})`)));
+  });
+  const info = JSON.parse(line);
+  const account = info.seed.accounts[0];
+  return { child, url: info.url, sid: account.sid, token: account.authToken, number: "+15005550006" };
+}
+
+/** The README's deploy commands, as written, in the program folder; then the outputs it promises. */
+function deploy(dir, env, emulator) {
+  const backend = fs.mkdtempSync(path.join(os.tmpdir(), "smschannels-backend-"));
+  const e = {
+    ...env,
+    PULUMI_BACKEND_URL: `file://${backend}`,
+    PULUMI_CONFIG_PASSPHRASE: "install-matrix",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    SMSCHANNELS_TWILIO_API_URL: emulator.url,
+    TWILIO_ACCOUNT_SID: emulator.sid,
+    TWILIO_AUTH_TOKEN: emulator.token,
+    TWILIO_PHONE_NUMBER: emulator.number,
+  };
+  fs.rmSync(path.join(dir, ".smschannels"), { recursive: true, force: true });
+  const t0 = Date.now();
+  const init = run("pulumi", ["stack", "init", "dev", "--non-interactive"], { cwd: dir, env: e });
+  if (init.code !== 0) return { ok: false, error: init.output.slice(-2000) };
+  const block = readmeBlocks(path.join(REPO, "README.md")).find(
+    (b) => b.kind === "sh" && b.name === "deploy",
+  );
+  const sh = run("bash", ["-euo", "pipefail", "-c", block.code], { cwd: dir, env: e });
+  const outputs = run("pulumi", ["stack", "output", "--json", "--show-secrets"], { cwd: dir, env: e });
+  run("pulumi", ["destroy", "--yes", "--non-interactive"], { cwd: dir, env: e });
+  fs.rmSync(backend, { recursive: true, force: true });
+  let out = {};
+  try {
+    out = JSON.parse(outputs.stdout);
+  } catch {
+    // reported below
+  }
+  const expected = ["credentialId", "twilioAccount", "secretFingerprint", "channelId", "channelStatus"];
+  const missing = expected.filter((k) => out[k] === undefined || out[k] === "");
+  const warnings = (sh.output.match(/warning: smschannels: [^\n]*/g) || []).length;
+  return {
+    ok: sh.code === 0 && missing.length === 0,
+    seconds: Math.round((Date.now() - t0) / 1000),
+    outputs: Object.keys(out),
+    missing,
+    keyFileWarnings: warnings,
+    error: sh.code === 0 ? undefined : sh.output.slice(-3000),
+  };
+}
+
+async function main() {
+  const started = Date.now();
+  const tarball = pack();
+  log(`tarball ${tarball}`);
+  const pulumiBin = execFileSync("bash", [path.join(REPO, "scripts", "ensure-pulumi.sh")], {
+    encoding: "utf8",
+  })
+    .trim()
+    .split("\n")
+    .pop();
+  const results = {};
+  let failed = false;
+  const emulator = await startEmulator();
+  try {
+    for (const variant of VARIANTS) {
+      if (only && !only.includes(variant.name)) continue;
+      const t0 = Date.now();
+      const dir = path.join(ROOT, variant.name);
+      if (flag("--fresh")) fs.rmSync(dir, { recursive: true, force: true });
+      const fresh = !fs.existsSync(path.join(dir, "node_modules"));
+      log(`${variant.name}: ${fresh ? "fresh install" : "reinstall over the kept node_modules"}`);
+      writeProgram(dir, variant);
+      const nodeBin = nodeBinDir(variant.node);
+      const env = { ...process.env, NODE_BIN: nodeBin, PATH: `${nodeBin}:${pulumiBin}:${process.env.PATH}` };
+      delete env.npm_config_prefix;
+      const r = {
+        node: run(path.join(nodeBin, "node"), ["--version"]).stdout.trim(),
+        pulumiSdk: variant.pulumi,
+        fresh,
+      };
+      r.install = install(dir, variant, tarball, env);
+      r.pulumiSdk = JSON.parse(
+        fs.readFileSync(path.join(dir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
+      ).version;
+      r.typescriptInProgram = fs.existsSync(path.join(dir, "node_modules", "typescript"));
+      if (r.install.code !== 0 || !r.install.betterSqlite3Loads || r.install.linesAboutOurPackage.length)
+        failed = true;
+      if (variant.typecheck) {
+        r.typecheck = typecheck(dir);
+        for (const [label, t] of Object.entries(r.typecheck)) {
+          if (t.skipped) continue;
+          // Ours must be clean everywhere; TypeScript 3.8 is only run by Pulumi on the program's own
+          // files (ts-node), where other packages' .d.ts (@types/node, grpc) are never reported.
+          if (t.program || t.ours || t.zodFiles || (!label.startsWith("3.8") && t.total)) failed = true;
+        }
+      }
+      if (variant.up) {
+        r.up = deploy(dir, env, emulator);
+        if (!r.up.ok) failed = true;
+      }
+      r.seconds = Math.round((Date.now() - t0) / 1000);
+      results[variant.name] = r;
+      log(`${variant.name}: ${JSON.stringify(r)}`);
+    }
+  } finally {
+    emulator.child.kill("SIGTERM");
+  }
+  fs.mkdirSync(ROOT, { recursive: true });
+  fs.writeFileSync(path.join(ROOT, "results.json"), JSON.stringify(results, null, 2));
+  printTable(results);
+  console.log(
+    `install matrix took ${Math.round((Date.now() - started) / 1000)} s${failed ? ": FAILED" : ""}`,
+  );
+  process.exit(failed ? 1 : 0);
+}
+
+function printTable(results) {
+  console.log(
+    "variant | node | npm | @pulumi/pulumi | better-sqlite3 | npm lines on our package | up + outputs | TS errors (program/ours/others)",
+  );
+  for (const [name, r] of Object.entries(results)) {
+    const ts = r.typecheck
+      ? Object.entries(r.typecheck)
+          .map(([l, t]) => (t.skipped ? `${l}: -` : `${t.version}: ${t.program}/${t.ours}/${t.others}`))
+          .join(", ")
+      : "-";
+    const up = r.up
+      ? r.up.ok
+        ? `ok (${r.up.outputs.length} outputs, ${r.up.keyFileWarnings} warnings)`
+        : "FAILED"
+      : "-";
+    console.log(
+      `${name} | ${r.node} | ${r.install.npm} | ${r.pulumiSdk} | ${r.install.betterSqlite3Loads ? "loads" : "FAILS"} | ${r.install.linesAboutOurPackage.length} | ${up} | ${ts}`,
+    );
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
