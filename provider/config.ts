@@ -1,5 +1,6 @@
 import path from "node:path";
 import { VALIDATION_MODES, type ValidationMode } from "./schema/common";
+import { ProviderError, type ProviderErrorOptions } from "./errors";
 
 /** The provider's settings: stack config (`smschannels:*`) wins over the environment. */
 export interface ProviderSettings {
@@ -29,13 +30,15 @@ const KEYS = {
 } as const;
 
 /** A bad setting, named by its stack config key and its environment variable. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
+export class ConfigError extends ProviderError {
+  override readonly name: string = "ConfigError";
+  declare readonly code: "INVALID_CONFIG";
   constructor(
     readonly key: keyof typeof KEYS,
     reason: string,
+    options?: ProviderErrorOptions,
   ) {
-    super(`smschannels:${key} (or ${KEYS[key]}): ${reason}`);
+    super("INVALID_CONFIG", `smschannels:${key} (or ${KEYS[key]}): ${reason}`, options);
   }
 }
 

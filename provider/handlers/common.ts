@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { canonicalJson } from "../../store/crypto";
 import { StoreError } from "../../store/errors";
+import { ProviderError, StoreFailedError } from "../errors";
 import type { StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
 import { containsUnknown, isUnknown } from "../schema/check";
@@ -43,20 +44,7 @@ export function bindHandlers(h: ContextHandlers, ctx: ProviderContext): Resource
   };
 }
 
-/** A resource operation that cannot go on; the message names the fields at fault. */
-export class InputError extends Error {
-  override readonly name = "InputError";
-  constructor(
-    readonly resourceType: string,
-    readonly failures: readonly CheckFailure[],
-  ) {
-    super(
-      failures.length === 1
-        ? `${resourceType}: ${failures[0]!.property}: ${failures[0]!.reason}`
-        : `${resourceType}: ${failures.length} problems:\n${failures.map((f) => `  - ${f.property}: ${f.reason}`).join("\n")}`,
-    );
-  }
-}
+export { InputError } from "../errors";
 
 export function validationMode(ctx: ProviderContext, perResource: unknown): ValidationMode {
   if (perResource === "strict" || perResource === "warn" || perResource === "off") return perResource;
@@ -160,14 +148,17 @@ export async function createOrAdopt(
     if (!StoreError.is(e, "ALREADY_EXISTS")) throw storeFailure(typeName, e);
     const existing = await findExisting();
     if (existing && ownerUrn && existing.ownerUrn === ownerUrn) return adopt(existing);
-    throw new Error(
+    throw new ProviderError(
+      "NAME_TAKEN",
       `${typeName}: ${e.message}. It was not written by this resource${existing?.ownerUrn ? ` but by ${existing.ownerUrn}` : ""}: choose another \`name\` or \`sandbox\`, or delete that record first`,
+      { cause: e },
     );
   }
 }
 
 /** Turns a store error into one that says which resource and field, and what to do. */
 export function storeFailure(typeName: string, e: unknown): Error {
-  if (StoreError.isInstance(e)) return new Error(`${typeName}: ${e.message} [${e.code}]`);
+  if (StoreError.isInstance(e))
+    return new StoreFailedError(`${typeName}: ${e.message} [${e.code}]`, e.code, e);
   return e instanceof Error ? e : new Error(String(e));
 }

@@ -8,6 +8,7 @@ import { contextFromConfig, type ProviderContext } from "./context";
 import { customRcsCredential } from "./customRcsCredential";
 import { smsApiCredential } from "./smsApiCredential";
 import { smsWebhook } from "./smsWebhook";
+import { ProviderError } from "../errors";
 
 export type { ContextHandlers, ResourceHandlers } from "./common";
 export { ProviderContext } from "./context";
@@ -31,7 +32,8 @@ export function handlersFor(type: ResourceTypeName): ContextHandlers {
     case "ChannelConfiguration":
       return channelConfiguration;
     default:
-      throw new Error(
+      throw new ProviderError(
+        "UNKNOWN_RESOURCE_TYPE",
         `pulumi-sms-channels: unknown resource type ${String(type)}; is the installed package older than the program that wrote this state?`,
       );
   }

@@ -1,4 +1,5 @@
 import type { TwilioClient } from "./client";
+import { ProviderError } from "../errors";
 import { classifyTwilioError, describeTwilioFailure } from "./errors";
 
 export interface VerificationMessage {
@@ -11,7 +12,10 @@ export interface VerificationMessage {
 /** Sends the one sample message of `verifyConnection`; returns its SID. Never called in preview. */
 export async function sendVerificationMessage(client: TwilioClient, m: VerificationMessage): Promise<string> {
   if (!m.messagingServiceSid && !m.from) {
-    throw new Error("verifyConnection: needs messagingServiceSid or inboundNumber to send from");
+    throw new ProviderError(
+      "INVALID_INPUT",
+      "verifyConnection: needs messagingServiceSid or inboundNumber to send from",
+    );
   }
   try {
     const msg = await client.messages.create({
@@ -23,8 +27,10 @@ export async function sendVerificationMessage(client: TwilioClient, m: Verificat
     });
     return msg.sid;
   } catch (e) {
-    throw new Error(
+    throw new ProviderError(
+      "TWILIO_REJECTED",
       `verifyConnection: Twilio did not accept the sample message to ${m.to}: ${describeTwilioFailure(classifyTwilioError(e))}`,
+      { cause: e },
     );
   }
 }

@@ -1,4 +1,5 @@
 import type { TwilioClient } from "./client";
+import { ProviderError } from "../errors";
 import { classifyTwilioError, describeTwilioFailure } from "./errors";
 
 /** The service field a webhook of each type points: inbound messages, or delivery status. */
@@ -13,8 +14,10 @@ export async function serviceUrl(
     const s = await client.messaging.v1.services(serviceSid).fetch();
     return (field === "inboundRequestUrl" ? s.inboundRequestUrl : s.statusCallback) ?? null;
   } catch (e) {
-    throw new Error(
+    throw new ProviderError(
+      "TWILIO_REJECTED",
       `attachToMessagingService: could not read Messaging Service ${serviceSid}: ${describeTwilioFailure(classifyTwilioError(e))}`,
+      { cause: e },
     );
   }
 }
@@ -29,8 +32,10 @@ export async function setServiceUrl(
   try {
     await client.messaging.v1.services(serviceSid).update({ [field]: url });
   } catch (e) {
-    throw new Error(
+    throw new ProviderError(
+      "TWILIO_REJECTED",
       `attachToMessagingService: could not update Messaging Service ${serviceSid}: ${describeTwilioFailure(classifyTwilioError(e))}`,
+      { cause: e },
     );
   }
 }
