@@ -1,0 +1,198 @@
+import { randomBytes } from "node:crypto";
+import { openEmbeddedStore } from "../../store/embedded";
+import { TwilioEmulator } from "../twilio-emulator";
+import { freePort } from "../support/http-server";
+import { changes, errors, expectFailure, expectSuccess, TestStack } from "../support/pulumi";
+import { consentsList, messageShow, ReceiverProcess } from "../support/receiver-process";
+
+/**
+ * The whole loop of issue 8 on the real Pulumi CLI: `pulumi up` points a Twilio service at the
+ * webhooks only where the receiver (`pulumi-sms-channels-store receive`, from dist/, on the stack's
+ * embedded store file) answers; the emulator then delivers as Twilio does (signed STOP, a forgery,
+ * status callbacks out of order) and the ledger shows what the receiver made of them; `pulumi
+ * destroy` puts the service's URLs back. Results are read from the engine's events (harness).
+ */
+let emu: TwilioEmulator;
+const receivers: ReceiverProcess[] = [];
+const stacks: TestStack[] = [];
+
+beforeAll(async () => {
+  emu = await TwilioEmulator.start();
+});
+afterAll(async () => {
+  for (const r of receivers) await r.stop();
+  for (const s of stacks) s.cleanup();
+  await emu.stop();
+});
+
+test("attach refused while the receiver is down; then up, STOP, a forgery, status callbacks, destroy", async () => {
+  const account = emu.addAccount({ friendlyName: "Loop" });
+  const number = "+14155550140";
+  const profile = "+14155550199";
+  const service = emu.addService(account.sid, {
+    phoneNumbers: [number],
+    inboundRequestUrl: "https://before.example.com/in",
+    statusCallback: "https://before.example.com/status",
+  });
+  const key = randomBytes(32).toString("base64");
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const s = await TestStack.create("webhook-loop", {
+    config: {
+      "smschannels:twilioApiUrl": emu.url,
+      "smschannels:webhookBaseUrl": base,
+      "test:accountSid": account.sid,
+      "test:messagingServiceSid": service.sid,
+      "test:number": number,
+    },
+    secrets: { "test:authToken": account.authToken, "smschannels:storeKey": key },
+  });
+  stacks.push(s);
+  const database = s.storePath;
+
+  // 1. Nothing answers at webhookBaseUrl: both attaches are refused, the service is as it was.
+  const refused = expectFailure(await s.up());
+  const messages = errors(refused).map((d) => d.message);
+  expect(
+    messages.some((m) => m.includes(`refused to point Messaging Service ${service.sid} at ${base}`)),
+  ).toBe(true);
+  expect(messages.some((m) => m.includes(`GET ${base}/healthz failed: ECONNREFUSED`))).toBe(true);
+  expect(messages.some((m) => m.includes(`pulumi-sms-channels-store receive --database ${database}`))).toBe(
+    true,
+  );
+  expect(emu.getService(service.sid)).toMatchObject({
+    inboundRequestUrl: "https://before.example.com/in",
+    statusCallback: "https://before.example.com/status",
+  });
+  expect(emu.requests.filter((r) => r.method === "POST" && r.path === `/v1/Services/${service.sid}`)).toEqual(
+    [],
+  );
+
+  // 2. With the receiver on the stack's store file, the same up attaches both webhooks.
+  receivers.push(await ReceiverProcess.start({ database, key, port, publicUrl: base }));
+  const up = expectSuccess(await s.up());
+  expect(changes(up)["create"]).toBe(2);
+  const out = await s.outputs();
+  const inboundUrl = String(out["inboundUrl"]);
+  expect(inboundUrl).toBe(`${base}/v1/sandboxes/prod/webhooks/${String(out["inboundId"])}`);
+  expect(emu.getService(service.sid)).toMatchObject({
+    inboundRequestUrl: inboundUrl,
+    statusCallback: out["feedbackUrl"],
+  });
+
+  // 3. STOP from a profile number, signed as Twilio signs: the opt-out reply, and the number opted out.
+  const stop = await emu.deliverInbound({ from: profile, to: number, body: "STOP" });
+  expect(stop.url).toBe(inboundUrl);
+  expect(stop.response.status).toBe(200);
+  expect(stop.response.contentType).toMatch(/^text\/xml/);
+  expect(stop.response.body).toContain("<Message>You are unsubscribed. Reply START to come back.</Message>");
+  const optedOut = await consentsList(database, key, "prod", profile);
+  expect(optedOut.items).toEqual([
+    expect.objectContaining({
+      number: profile,
+      sender: number,
+      status: "opted-out",
+      webhookId: out["inboundId"],
+    }),
+  ]);
+
+  // 4. A forged START (signed with another token), and one signed for another URL: 403, nothing changes.
+  const forged = await emu.deliverInbound({
+    from: profile,
+    to: number,
+    body: "START",
+    signing: { kind: "token", authToken: randomBytes(16).toString("hex") },
+  });
+  expect(forged.response.status).toBe(403);
+  const elsewhere = await emu.deliverInbound({
+    from: profile,
+    to: number,
+    body: "START",
+    signing: { kind: "token", authToken: account.authToken },
+    url: inboundUrl.replace("/sandboxes/prod/", "/sandboxes/staging/"),
+  });
+  expect(elsewhere.response.status).not.toBe(200);
+  expect((await consentsList(database, key, "prod", profile)).items).toEqual(optedOut.items);
+
+  // 5. An application sends through the service; Twilio reports delivered, then a late "sent".
+  const sent = await fetch(`${emu.url}/2010-04-01/Accounts/${account.sid}/Messages.json`, {
+    method: "POST",
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${account.sid}:${account.authToken}`).toString("base64")}`,
+      "Content-Type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({
+      To: "+14155550123",
+      MessagingServiceSid: service.sid,
+      Body: "Hi",
+    }).toString(),
+  });
+  const messageSid = ((await sent.json()) as { sid: string }).sid;
+  const delivered = await emu.deliverStatus({ messageSid, status: "delivered" });
+  expect(delivered.url).toBe(out["feedbackUrl"]);
+  expect(delivered.response.status).toBe(200);
+  expect((await emu.deliverStatus({ messageSid, status: "sent" })).response.status).toBe(200);
+  const status = await messageShow(database, key, "prod", messageSid);
+  expect(status).toMatchObject({ messageId: messageSid, status: "delivered" });
+  expect(status?.["events"]).toHaveLength(2);
+
+  // 6. Destroy puts both of the service's URLs back.
+  expectSuccess(await s.destroy());
+  expect(emu.getService(service.sid)).toMatchObject({
+    inboundRequestUrl: "https://before.example.com/in",
+    statusCallback: "https://before.example.com/status",
+  });
+});
+
+test("a credential on an API key: preview asks for twilioAuthToken; with it, Twilio's signature checks out", async () => {
+  const account = emu.addAccount({ friendlyName: "Loop with a key" });
+  const apiKey = emu.addApiKey(account.sid, "standard");
+  const number = "+14155550141";
+  const profile = "+14155550198";
+  const service = emu.addService(account.sid, { phoneNumbers: [number] });
+  const key = randomBytes(32).toString("base64");
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const s = await TestStack.create("webhook-loop", {
+    config: {
+      "smschannels:twilioApiUrl": emu.url,
+      "smschannels:webhookBaseUrl": base,
+      "test:accountSid": account.sid,
+      "test:apiKeySid": apiKey.sid,
+      "test:messagingServiceSid": service.sid,
+      "test:number": number,
+    },
+    secrets: { "test:apiKeySecret": apiKey.secret, "smschannels:storeKey": key },
+  });
+  stacks.push(s);
+
+  // Preview, before anything exists: the webhook is refused, naming the field (the engine stops the
+  // preview at the first resource that fails its check, so one of the two is reported).
+  const preview = expectFailure(await s.preview());
+  const refusals = errors(preview).filter((d) => d.message.includes("twilioAuthToken"));
+  expect(refusals.length).toBeGreaterThan(0);
+  for (const r of refusals) expect(["inbound", "feedback"]).toContain(r.urn?.split("::").pop());
+  expect(refusals[0]?.message).toContain("the credential signs in with an API key");
+
+  // With the account's auth token on the webhooks, the receiver checks Twilio's signature with it.
+  await s.setConfig("test:webhookAuthToken", account.authToken, true);
+  // The receiver works on an existing store file; the failed preview made none.
+  await (await openEmbeddedStore({ path: s.storePath, key })).close();
+  receivers.push(await ReceiverProcess.start({ database: s.storePath, key, port, publicUrl: base }));
+  expectSuccess(await s.up());
+  const stop = await emu.deliverInbound({ from: profile, to: number, body: "stop" });
+  expect(stop.response.status).toBe(200);
+  expect((await consentsList(s.storePath, key, "prod", profile)).items).toEqual([
+    expect.objectContaining({ number: profile, status: "opted-out" }),
+  ]);
+  // Signed with the key secret instead (what a confused client might do): refused.
+  const wrong = await emu.deliverInbound({
+    from: profile,
+    to: number,
+    body: "START",
+    signing: { kind: "token", authToken: apiKey.secret },
+  });
+  expect(wrong.response.status).toBe(403);
+  expect(await s.exportText()).not.toContain(account.authToken);
+  expectSuccess(await s.destroy());
+});
