@@ -1,4 +1,4 @@
-/** Two projects: fast unit tests, and end-to-end tests that drive the real Pulumi CLI. */
+/** Unit tests, the security suite, and end-to-end tests that drive the real Pulumi CLI. */
 // Transpile only (isolatedModules): type errors are `tsc -p tsconfig.check.json`'s job, in lint.
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.jest.json" }];
 module.exports = {
@@ -10,6 +10,13 @@ module.exports = {
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/unit/**/*.test.ts", "<rootDir>/policy-pack/test/**/*.test.ts"],
+    },
+    {
+      // Each attack of issue 10 against the real service, store and provider, asserting the refusal.
+      displayName: "security",
+      testEnvironment: "node",
+      transform: { "^.+\\.ts$": tsJest },
+      testMatch: ["<rootDir>/test/security/**/*.test.ts"],
     },
     {
       displayName: "e2e",

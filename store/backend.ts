@@ -21,6 +21,15 @@ export interface RecordRow {
 export interface IdempotencyRecord {
   readonly recordId: string;
   readonly requestHash: string;
+  /** ISO time it was written; a key older than the store's window is forgotten. */
+  readonly createdAt?: string;
+}
+
+/** A store setting: plain `value`, or a `secret` sealed with the store key (the fingerprint key). */
+export interface MetaRow {
+  readonly name: string;
+  readonly value: string | null;
+  readonly secret: SealedSecret | null;
 }
 
 /**
@@ -42,6 +51,18 @@ export interface StoreTx {
   appendAudit(entry: Omit<AuditEntry, "seq">): Promise<void>;
   getIdempotency(key: string): Promise<IdempotencyRecord | undefined>;
   putIdempotency(key: string, value: IdempotencyRecord): Promise<void>;
+  /** Forgets keys written before `before` (ISO time), at most `limit` of them. */
+  pruneIdempotency(before: string, limit: number): Promise<void>;
+  getMeta(name: string): Promise<MetaRow | undefined>;
+  /** Writes `row`; with `ifAbsent`, only when there is no row of that name yet. */
+  putMeta(row: MetaRow, ifAbsent?: boolean): Promise<void>;
+  /**
+   * Up to `limit` records whose secret is in another format than `format` or (unless `keyId` is null)
+   * sealed with another key than `keyId`, locked until the transaction ends where the engine can.
+   */
+  secretsToReseal(keyId: string | null, format: number, limit: number): Promise<RecordRow[]>;
+  /** Replaces a record's sealed secret and fingerprint only, while it is still at `version`. */
+  reseal(id: string, version: number, secret: SealedSecret, fingerprint: string): Promise<boolean>;
 }
 
 export interface StoreBackend {
@@ -55,4 +76,24 @@ export interface StoreBackend {
   /** Fails when the database cannot be reached: the service's readiness check. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A `store_meta` row as both engines return it. */
+export interface MetaColumns {
+  name: string;
+  value: string | null;
+  secret_key_id: string | null;
+  secret_nonce: Buffer | null;
+  secret_ciphertext: Buffer | null;
+}
+
+export function metaRowOf(row: MetaColumns): MetaRow {
+  return {
+    name: row.name,
+    value: row.value,
+    secret:
+      row.secret_key_id && row.secret_nonce && row.secret_ciphertext
+        ? { keyId: row.secret_key_id, format: 2, nonce: row.secret_nonce, ciphertext: row.secret_ciphertext }
+        : null,
+  };
 }

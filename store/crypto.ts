@@ -1,10 +1,19 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
 import { StoreError } from "./errors";
 import type { SecretPayload } from "./types";
+
+/**
+ * How a secret was sealed. 1: additional data binds kind and id, fingerprint unsalted (stores written
+ * before the keyed fingerprint); 2: additional data binds sandbox, kind and id, fingerprint keyed.
+ * `rekey` (and every open) moves format 1 to 2.
+ */
+export type SecretFormat = 1 | 2;
+export const CURRENT_SECRET_FORMAT: SecretFormat = 2;
 
 /** A secret as stored: AES-256-GCM with a random nonce, and the id of the key that sealed it. */
 export interface SealedSecret {
   readonly keyId: string;
+  readonly format: SecretFormat;
   readonly nonce: Buffer;
   /** Ciphertext followed by the 16-byte GCM tag. */
   readonly ciphertext: Buffer;
@@ -23,6 +32,7 @@ export function keyIdOf(key: Buffer): string {
  */
 export class Keyring {
   private readonly keys: ReadonlyMap<string, Buffer>;
+  private readonly retired = new Set<string>();
   readonly currentKeyId: string;
 
   constructor(keys: readonly Buffer[]) {
@@ -60,6 +70,26 @@ export class Keyring {
     return new Keyring(keys);
   }
 
+  /** Every configured key's id, the current one first. */
+  get keyIds(): string[] {
+    return [...this.keys.keys()];
+  }
+
+  /**
+   * Keys that `rekey` retired: nothing is sealed with them any more, so nothing may be opened with
+   * them either (a restored backup row, a row put back by someone with the database file).
+   */
+  retire(keyIds: Iterable<string>): void {
+    for (const id of keyIds) this.retired.add(id);
+    if (this.retired.has(this.currentKeyId)) {
+      throw new StoreError(
+        "KEY_MISSING",
+        `storeKey: the first (current) key ${this.currentKeyId} was retired by \`pulumi-sms-channels-store rekey\`; put the newest key first`,
+        "storeKey",
+      );
+    }
+  }
+
   static generateKeyText(): string {
     return randomBytes(32).toString("base64");
   }
@@ -71,10 +101,21 @@ export class Keyring {
     const cipher = createCipheriv("aes-256-gcm", key, nonce);
     cipher.setAAD(Buffer.from(aad, "utf8"));
     const body = Buffer.concat([cipher.update(JSON.stringify(secret), "utf8"), cipher.final()]);
-    return { keyId: this.currentKeyId, nonce, ciphertext: Buffer.concat([body, cipher.getAuthTag()]) };
+    return {
+      keyId: this.currentKeyId,
+      format: CURRENT_SECRET_FORMAT,
+      nonce,
+      ciphertext: Buffer.concat([body, cipher.getAuthTag()]),
+    };
   }
 
   open(sealed: SealedSecret, aad: string): SecretPayload {
+    if (this.retired.has(sealed.keyId)) {
+      throw new StoreError(
+        "KEY_MISSING",
+        `a stored secret is sealed with key ${sealed.keyId}, which \`pulumi-sms-channels-store rekey\` retired; the record was put back from before the rekey: write its secret again`,
+      );
+    }
     const key = this.keys.get(sealed.keyId);
     if (!key) {
       throw new StoreError(
@@ -117,13 +158,34 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The contract's `secretFingerprint`: a hex SHA-256 prefix (16 chars) of the secret material. It lets
- * `diff` see that a secret changed without the state ever holding the secret.
+ * The unsalted fingerprint of stores written before the keyed one: kept only to recognise such state
+ * (no spurious diff for a stack written by an older version) and to move it to the keyed form.
  */
-export function fingerprintSecret(secret: SecretPayload): string {
+export function legacyFingerprint(secret: SecretPayload): string {
   return createHash("sha256")
     .update("smschannels-secret-v1\0")
     .update(canonicalJson(secret))
     .digest("hex")
     .slice(0, 16);
+}
+
+/**
+ * The contract's `secretFingerprint` (16 hex chars): an HMAC-SHA256 prefix of the secret under the
+ * store's fingerprint key. The key is random, kept in the store sealed with the data key (so it
+ * survives key rotation), and never leaves the store: whoever holds a state file or a read token
+ * cannot test guesses against a fingerprint. It binds sandbox and kind, so a writer of one sandbox
+ * cannot compute fingerprints comparable to another's.
+ */
+export class Fingerprinter {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32) throw new StoreError("CORRUPT", "the store's fingerprint key is not 32 bytes");
+  }
+
+  of(sandbox: string, kind: string, secret: SecretPayload): string {
+    return createHmac("sha256", this.key)
+      .update(`smschannels-secret-v2\0${sandbox}\0${kind}\0`)
+      .update(canonicalJson(secret))
+      .digest("hex")
+      .slice(0, 16);
+  }
 }

@@ -26,6 +26,7 @@ export function keyFileFor(storePath: string): string {
  */
 export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<CoreStore> {
   const file = path.resolve(options.path);
+  protectStoreFolder(file, options.warn);
   const keyring = options.key ? Keyring.parse(options.key) : loadOrCreateKeyFile(file, options.warn);
   return CoreStore.open(new SqliteBackend(file), keyring);
 }
@@ -41,6 +42,34 @@ export function readKeyFile(keyFile: string): Keyring {
     );
   }
   return Keyring.parse(fs.readFileSync(keyFile, "utf8"));
+}
+
+/**
+ * An existing store folder is made 0700 like a new one, when it is the store's own: the default
+ * `.smschannels`, or one holding nothing but the store's files. A folder shared with other things
+ * (a project folder, /tmp) is left alone, with a warning when others can read it.
+ */
+function protectStoreFolder(storeFile: string, warn?: (message: string) => void): void {
+  const dir = path.dirname(storeFile);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return; // made 0700 when the store creates it
+  }
+  if ((stat.mode & 0o077) === 0) return;
+  const stem = path.basename(keyFileFor(storeFile), ".key");
+  const own =
+    typeof process.getuid === "function" &&
+    stat.uid === process.getuid() &&
+    (path.basename(dir) === ".smschannels" || fs.readdirSync(dir).every((f) => f.startsWith(stem)));
+  if (own) {
+    fs.chmodSync(dir, 0o700);
+    return;
+  }
+  warn?.(
+    `the store folder ${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); the store file itself is 0600, but keep it in a folder of its own`,
+  );
 }
 
 function loadOrCreateKeyFile(storeFile: string, warn?: (message: string) => void): Keyring {

@@ -15,8 +15,16 @@ export type {
 } from "./types";
 export { CREDENTIAL_TYPES, RECORD_KINDS } from "./types";
 export { StoreError, STORE_ERROR_CODES, isStoreErrorCode, type StoreErrorCode } from "./errors";
-export { Keyring, fingerprintSecret, canonicalJson, keyIdOf, type SealedSecret } from "./crypto";
-export type { RecordRow, StoreBackend, StoreTx, IdempotencyRecord } from "./backend";
+export {
+  Keyring,
+  Fingerprinter,
+  legacyFingerprint,
+  canonicalJson,
+  keyIdOf,
+  type SealedSecret,
+  type SecretFormat,
+} from "./crypto";
+export type { RecordRow, StoreBackend, StoreTx, IdempotencyRecord, MetaRow } from "./backend";
 export { CoreStore, newRecordId, toStoredRecord } from "./core";
 export { SANDBOX_PATTERN, checkReferences, checkInput } from "./rules";
 export { SqliteBackend } from "./sqlite/backend";

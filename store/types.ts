@@ -63,6 +63,8 @@ export interface Actor {
 export interface CreateOptions extends Actor {
   /** A retried create with the same key returns the first answer instead of a duplicate. */
   readonly idempotencyKey?: string;
+  /** Whose keys these are (the service: the token id); keys of other scopes never match. */
+  readonly idempotencyScope?: string;
 }
 
 /** A delete that names the version it last saw: a record changed since is left alone (`CONFLICT`). */
@@ -110,6 +112,11 @@ export interface CredentialStore {
     id: string,
     options: DeleteOptions,
   ): Promise<"deleted" | "absent">;
+  /**
+   * The keyed `secretFingerprint` a record of `kind` in `sandbox` holding `secret` has: how `diff`
+   * compares a secret input with state. Needs the store's key material (write scope on the service).
+   */
+  fingerprint(sandbox: string, kind: RecordKind, secret: SecretPayload): Promise<string>;
   /** The decrypted secret of a record; audited. */
   readSecret(sandbox: string, kind: RecordKind, id: string, actor: Actor): Promise<SecretPayload | undefined>;
   close(): Promise<void>;

@@ -62,6 +62,9 @@ async function checkSender(
   ]);
 }
 
+/** ChannelConfiguration.status: the record is in the credential store (no vendor-side activation). */
+export const CHANNEL_STATUS = "stored";
+
 export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
   type: TYPE,
   kind: "channel-configuration",
@@ -120,7 +123,12 @@ export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
     };
   },
 
-  outputs: (_ctx, _v, record) => ({ apiCredentialType: record.data["apiCredentialType"], status: "active" }),
+  // `status` says what is true: the configuration is kept in the store. Nothing here turns a channel
+  // on at a vendor, so "active" (what it said before) promised more than was done.
+  outputs: (_ctx, _v, record) => ({
+    apiCredentialType: record.data["apiCredentialType"],
+    status: CHANNEL_STATUS,
+  }),
 
-  readProps: (_ctx, record) => ({ ...fields(record.data, DATA_FIELDS), status: "active" }),
+  readProps: (_ctx, record) => ({ ...fields(record.data, DATA_FIELDS), status: CHANNEL_STATUS }),
 });

@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { canonicalJson, fingerprintSecret } from "../../store/crypto";
+import { StoreError } from "../../store/errors";
+import { canonicalJson, legacyFingerprint } from "../../store/crypto";
 import type { CredentialType, RecordKind, RecordRef, SecretPayload, StoredRecord } from "../../store/types";
 import { containsUnknown, parseInputs, type CheckFailure } from "../schema/check";
 import type { ValidationMode } from "../schema/common";
@@ -15,7 +16,6 @@ import {
 } from "./common";
 import type { ContextHandlers, Inputs } from "./common";
 import type { ProviderContext } from "./context";
-import { StoreError } from "../../store/errors";
 import { warn } from "./log";
 import { nameTakenFailures, referenceSandboxFailures, scopesNeeded, tokenFailures } from "./preflight";
 import { DEFAULT_SANDBOX } from "../../contract/defaults";
@@ -135,7 +135,7 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
       return { inputs: news, failures };
     },
 
-    async diff(_ctx, _id, olds, rawNews) {
+    async diff(ctx, _id, olds, rawNews) {
       // Compare with the defaults applied, as the outputs were written (`executionField` and the like).
       const news = {
         ...rawNews,
@@ -145,7 +145,11 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
       if (spec.secretFields) {
         const raw = pick(news, spec.secretFields);
         const payload = containsUnknown(raw) ? undefined : secretOf(news);
-        fingerprint = containsUnknown(raw) ? "unknown" : payload ? fingerprintSecret(payload) : undefined;
+        fingerprint = containsUnknown(raw)
+          ? "unknown"
+          : payload
+            ? await comparableFingerprint(ctx, spec.kind, olds, String(news["sandbox"] ?? "prod"), payload)
+            : undefined;
       }
       return diffFields(olds, news, spec.plainFields, fingerprint);
     },
@@ -188,9 +192,11 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
           ),
       );
       const extra = spec.afterWrite
-        ? await undoOnFailure(spec.afterWrite(ctx, v, record, "create", undefined), () =>
+        ? await undoOnFailure(
+            spec.afterWrite(ctx, v, record, "create", undefined),
             // No version: this create's own side effect (the attach) may have written it again.
-            store.delete(v.sandbox, spec.kind, record.id, { actor: ctx.actor }),
+            () => store.delete(v.sandbox, spec.kind, record.id, { actor: ctx.actor }),
+            `${spec.kind} "${v.name}" (id ${record.id}) in sandbox "${v.sandbox}"`,
           )
         : undefined;
       return { id: record.id, outs: outputsOf(ctx, v, record, { ...prepared.outputs, ...(extra ?? {}) }) };
@@ -234,7 +240,11 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
             name: v.name,
             data: prepared.data,
             ...(prepared.refs ? { refs: prepared.refs } : {}),
-            ...(secret && fingerprintSecret(secret) !== olds["secretFingerprint"] ? { secret } : {}),
+            ...(secret &&
+            (await comparableFingerprint(ctx, spec.kind, olds, v.sandbox, secret)) !==
+              olds["secretFingerprint"]
+              ? { secret }
+              : {}),
           },
           { actor: ctx.actor },
         )
@@ -275,12 +285,46 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
   };
 }
 
-/** Runs a side effect after a write; when it fails, undoes the write so nothing is half-done. */
-async function undoOnFailure<T>(work: Promise<T>, undo: () => Promise<unknown>): Promise<T> {
+/**
+ * The fingerprint to compare with state's `secretFingerprint`. State written before the keyed
+ * fingerprint holds the unsalted one: when that still matches, the secret is unchanged (no spurious
+ * diff) and the next refresh or write brings the keyed one. Otherwise the store computes the keyed
+ * one: only it holds the fingerprint key (the service: write scope, rate limited).
+ */
+async function comparableFingerprint(
+  ctx: ProviderContext,
+  kind: RecordKind,
+  olds: Inputs,
+  sandbox: string,
+  secret: SecretPayload,
+): Promise<string> {
+  const legacy = legacyFingerprint(secret);
+  if (legacy === olds["secretFingerprint"]) return legacy;
+  return (await ctx.store()).fingerprint(sandbox, kind, secret);
+}
+
+/**
+ * Runs a side effect after a write; when it fails, undoes the write so nothing is half-done. When
+ * the undo fails too, says what is left behind (the side effect's error is the one thrown).
+ */
+export async function undoOnFailure<T>(
+  work: Promise<T>,
+  undo: () => Promise<unknown>,
+  what: string,
+): Promise<T> {
   try {
     return await work;
   } catch (e) {
-    await undo().catch(() => undefined);
+    await undo().catch((undoError: unknown) => {
+      const reason = StoreError.isInstance(undoError)
+        ? `${undoError.code}: ${undoError.message}`
+        : undoError instanceof Error
+          ? undoError.name
+          : "unknown error";
+      warn(
+        `could not undo a failed create: ${what} is left in the store (${reason}); delete it, or run \`pulumi up\` again to adopt it`,
+      );
+    });
     throw e;
   }
 }

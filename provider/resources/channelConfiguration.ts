@@ -23,7 +23,8 @@ export class ChannelConfiguration extends pulumi.dynamic.Resource {
   declare readonly apiCredentialType: pulumi.Output<string>;
   declare readonly senderNumber: pulumi.Output<string>;
   declare readonly webhookIds: pulumi.Output<string[] | undefined>;
-  declare readonly status: pulumi.Output<string>;
+  /** Always `"stored"`: the configuration is kept in the credential store. It turns nothing on at a vendor. */
+  declare readonly status: pulumi.Output<"stored">;
   declare readonly recordId: pulumi.Output<string>;
   declare readonly recordVersion: pulumi.Output<number>;
 

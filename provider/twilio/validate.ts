@@ -1,4 +1,4 @@
-import { fingerprintSecret } from "../../store/crypto";
+import { createHash } from "node:crypto";
 import type { CheckFailure } from "../schema/check";
 import { twilioClient, type TwilioAuth, type TwilioClient } from "./client";
 import { classifyTwilioError, describeTwilioFailure, type TwilioFailure } from "./errors";
@@ -33,10 +33,15 @@ function secretField(auth: TwilioAuth): "authToken" | "apiKeySecret" {
   return "authToken" in auth ? "authToken" : "apiKeySecret";
 }
 
+/** A memo key for a secret, kept in this process only. */
+function digest(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
 function authKey(auth: TwilioAuth): string {
   return "authToken" in auth
-    ? `${auth.accountSid}/token/${fingerprintSecret({ t: auth.authToken })}`
-    : `${auth.accountSid}/${auth.apiKeySid}/${fingerprintSecret({ s: auth.apiKeySecret })}`;
+    ? `${auth.accountSid}/token/${digest(auth.authToken)}`
+    : `${auth.accountSid}/${auth.apiKeySid}/${digest(auth.apiKeySecret)}`;
 }
 
 /**

@@ -33,7 +33,14 @@ export function secretPath(sandbox: string, kind: RecordKind, id: string): strin
 /** `GET` it with a token: that token's id, sandbox and scopes (`TokenInfo`). */
 export const TOKEN_PATH = `${API_PREFIX}/token`;
 
+/** `POST` a secret here (write scope) to learn the keyed fingerprint a record of it would have. */
+export function fingerprintPath(sandbox: string): string {
+  return `${API_PREFIX}/sandboxes/${encodeURIComponent(sandbox)}/fingerprints`;
+}
+
 export const HEADER = {
+  /** Who, behind the token, makes a write (a person, a pipeline): recorded beside the token id. */
+  actor: "x-smschannels-actor",
   idempotencyKey: "idempotency-key",
   ifMatch: "if-match",
   etag: "etag",
@@ -43,6 +50,9 @@ export const HEADER = {
 
 /** An Idempotency-Key: what a client may send (a UUID fits), bounded so it cannot bloat the table. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** An actor header the service records: printable ASCII, bounded. */
+export const ACTOR_PATTERN = /^[\x20-\x7e]{1,200}$/;
 
 /** A record's version as a strong entity tag: version 3 → `"3"`. */
 export function etagOf(version: number): string {

@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Dispatcher } from "undici";
 import {
+  ACTOR_PATTERN,
   collectionPath,
   etagOf,
+  fingerprintPath,
   HEADER,
   IDEMPOTENCY_KEY_PATTERN,
   recordPath,
@@ -89,6 +91,12 @@ export function wireIdempotencyKey(key: string): string {
   return IDEMPOTENCY_KEY_PATTERN.test(key) ? key : createHash("sha256").update(key, "utf8").digest("hex");
 }
 
+/** The actor header: who, behind the token, does this (the service's audit log records it). */
+function actorHeader(actor: Actor): Record<string, string> {
+  const text = actor.actor.replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
+  return ACTOR_PATTERN.test(text) ? { [HEADER.actor]: text } : {};
+}
+
 /**
  * The credential store as a client of the shared store service (`smschannels:storeUrl`). Same
  * interface and the same errors as the embedded store, so the provider does not care which it has.
@@ -161,7 +169,7 @@ export class HttpStore implements CredentialStore {
       method: "POST",
       path: collectionPath(sandbox, kind),
       body,
-      headers: { [HEADER.idempotencyKey]: key },
+      headers: { [HEADER.idempotencyKey]: key, ...actorHeader(options) },
       retry: "idempotent",
       ctx: this.ctx(`create ${kind} "${input.name}"`, sandbox, "write"),
     });
@@ -201,13 +209,13 @@ export class HttpStore implements CredentialStore {
     id: string,
     expectedVersion: number,
     patch: RecordPatch,
-    _actor: Actor,
+    actor: Actor,
   ): Promise<StoredRecord> {
     const answer = await this.call({
       method: "PATCH",
       path: recordPath(sandbox, kind, id),
       body: patch,
-      headers: { [HEADER.ifMatch]: etagOf(expectedVersion) },
+      headers: { [HEADER.ifMatch]: etagOf(expectedVersion), ...actorHeader(actor) },
       retry: "if-never-sent",
       ctx: this.ctx(`update ${kind} ${id}`, sandbox, "write"),
     });
@@ -225,9 +233,12 @@ export class HttpStore implements CredentialStore {
       {
         method: "DELETE",
         path: recordPath(sandbox, kind, id),
-        ...(options.expectedVersion !== undefined
-          ? { headers: { [HEADER.ifMatch]: etagOf(options.expectedVersion) } }
-          : {}),
+        headers: {
+          ...actorHeader(options),
+          ...(options.expectedVersion !== undefined
+            ? { [HEADER.ifMatch]: etagOf(options.expectedVersion) }
+            : {}),
+        },
         retry: "if-never-sent",
         ctx,
       },
@@ -240,11 +251,17 @@ export class HttpStore implements CredentialStore {
     sandbox: string,
     kind: RecordKind,
     id: string,
-    _actor: Actor,
+    actor: Actor,
   ): Promise<SecretPayload | undefined> {
     const ctx = this.ctx(`read the secret of ${kind} ${id}`, sandbox, "runtime");
     const answer = await this.call(
-      { method: "GET", path: secretPath(sandbox, kind, id), retry: "idempotent", ctx },
+      {
+        method: "GET",
+        path: secretPath(sandbox, kind, id),
+        headers: actorHeader(actor),
+        retry: "idempotent",
+        ctx,
+      },
       id,
     );
     return answer.status === 404 ? undefined : (answer.body as { secret: SecretPayload }).secret;
@@ -273,6 +290,17 @@ export class HttpStore implements CredentialStore {
     const ctx = this.ctx("describe its token", "*", "any");
     const answer = await this.call({ method: "GET", path: TOKEN_PATH, retry: "idempotent", ctx });
     return answer.body as TokenInfo;
+  }
+
+  async fingerprint(sandbox: string, kind: RecordKind, secret: SecretPayload): Promise<string> {
+    const answer = await this.call({
+      method: "POST",
+      path: fingerprintPath(sandbox),
+      body: { kind, secret },
+      retry: "idempotent",
+      ctx: this.ctx(`fingerprint a ${kind} secret`, sandbox, "write"),
+    });
+    return (answer.body as { secretFingerprint: string }).secretFingerprint;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from "pg";
-import type { IdempotencyRecord, RecordRow, StoreBackend, StoreTx } from "../backend";
+import {
+  metaRowOf,
+  type IdempotencyRecord,
+  type MetaColumns,
+  type MetaRow,
+  type RecordRow,
+  type StoreBackend,
+  type StoreTx,
+} from "../backend";
+import type { SealedSecret, SecretFormat } from "../crypto";
 import { StoreError } from "../errors";
 import type { AuditEntry, CredentialType, RecordKind, RecordRef } from "../types";
 import { describePostgresUrl, isRetryableConflict, toStoreError } from "./errors";
@@ -20,6 +29,7 @@ interface Row {
   secret_nonce: Buffer | null;
   secret_key_id: string | null;
   secret_fingerprint: string | null;
+  secret_format: number;
   owner_urn: string | null;
   created_at: Date;
   updated_at: Date;
@@ -258,8 +268,8 @@ class PostgresTx implements StoreTx {
     // A unique violation (same name, raced) is re-run by the backend, which then reports ALREADY_EXISTS.
     await this.q(
       `INSERT INTO records (id, sandbox, kind, name, credential_type, version, data, secret_ciphertext, secret_nonce,
-         secret_key_id, secret_fingerprint, owner_urn, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+         secret_key_id, secret_fingerprint, owner_urn, created_at, updated_at, secret_format)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       [
         row.id,
         row.sandbox,
@@ -275,6 +285,7 @@ class PostgresTx implements StoreTx {
         row.ownerUrn,
         row.createdAt,
         row.updatedAt,
+        row.secret?.format ?? 2,
       ],
     );
     await this.writeRefs(row);
@@ -283,7 +294,7 @@ class PostgresTx implements StoreTx {
   async replace(row: RecordRow, expectedVersion: number): Promise<boolean> {
     const result = await this.q(
       `UPDATE records SET version = $2, data = $3, secret_ciphertext = $4, secret_nonce = $5, secret_key_id = $6,
-         secret_fingerprint = $7, owner_urn = $8, updated_at = $9, name = $11
+         secret_fingerprint = $7, owner_urn = $8, updated_at = $9, name = $11, secret_format = $12
        WHERE id = $1 AND version = $10`,
       [
         row.id,
@@ -297,6 +308,7 @@ class PostgresTx implements StoreTx {
         row.updatedAt,
         expectedVersion,
         row.name,
+        row.secret?.format ?? 2,
       ],
     );
     if (result.rowCount !== 1) return false;
@@ -340,17 +352,69 @@ class PostgresTx implements StoreTx {
     await this.q("SELECT pg_advisory_xact_lock(hashtextextended('smschannels:idempotency:' || $1, 0))", [
       key,
     ]);
-    const { rows } = await this.q<{ record_id: string; request_hash: string }>(
-      "SELECT record_id, request_hash FROM idempotency_keys WHERE key = $1",
+    const { rows } = await this.q<{ record_id: string; request_hash: string; created_at: Date }>(
+      "SELECT record_id, request_hash, created_at FROM idempotency_keys WHERE key = $1",
       [key],
     );
     const row = rows[0];
-    return row && { recordId: row.record_id, requestHash: row.request_hash };
+    return (
+      row && {
+        recordId: row.record_id,
+        requestHash: row.request_hash,
+        createdAt: row.created_at.toISOString(),
+      }
+    );
+  }
+
+  async pruneIdempotency(before: string, limit: number): Promise<void> {
+    await this.q(
+      "DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
+      [before, limit],
+    );
+  }
+
+  async getMeta(name: string): Promise<MetaRow | undefined> {
+    const { rows } = await this.q<MetaColumns>("SELECT * FROM store_meta WHERE name = $1", [name]);
+    return rows[0] && metaRowOf(rows[0]);
+  }
+
+  async putMeta(row: MetaRow, ifAbsent = false): Promise<void> {
+    await this.q(
+      `INSERT INTO store_meta (name, value, secret_key_id, secret_nonce, secret_ciphertext) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (name) DO ${ifAbsent ? "NOTHING" : "UPDATE SET value = excluded.value, secret_key_id = excluded.secret_key_id, secret_nonce = excluded.secret_nonce, secret_ciphertext = excluded.secret_ciphertext"}`,
+      [
+        row.name,
+        row.value,
+        row.secret?.keyId ?? null,
+        row.secret?.nonce ?? null,
+        row.secret?.ciphertext ?? null,
+      ],
+    );
+  }
+
+  async secretsToReseal(keyId: string | null, format: number, limit: number): Promise<RecordRow[]> {
+    // SKIP LOCKED: a record a writer holds is left for the next batch instead of waited for.
+    const { rows } = await this.q<Row>(
+      `${SELECT_RECORD} WHERE r.secret_key_id IS NOT NULL AND (($1::text IS NOT NULL AND r.secret_key_id <> $1) OR r.secret_format <> $2)
+       ORDER BY r.id LIMIT $3 FOR UPDATE OF r SKIP LOCKED`,
+      [keyId, format, limit],
+    );
+    return rows.map(toRecord);
+  }
+
+  async reseal(id: string, version: number, secret: SealedSecret, fingerprint: string): Promise<boolean> {
+    const result = await this.q(
+      `UPDATE records SET secret_ciphertext = $1, secret_nonce = $2, secret_key_id = $3, secret_format = $4,
+         secret_fingerprint = $5 WHERE id = $6 AND version = $7`,
+      [secret.ciphertext, secret.nonce, secret.keyId, secret.format, fingerprint, id, version],
+    );
+    return result.rowCount === 1;
   }
 
   async putIdempotency(key: string, value: IdempotencyRecord): Promise<void> {
     await this.q(
-      "INSERT INTO idempotency_keys (key, record_id, request_hash, created_at) VALUES ($1, $2, $3, now())",
+      `INSERT INTO idempotency_keys (key, record_id, request_hash, created_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (key) DO UPDATE SET record_id = excluded.record_id, request_hash = excluded.request_hash, created_at = now()`,
       [key, value.recordId, value.requestHash],
     );
   }
@@ -368,7 +432,12 @@ function toRecord(row: Row): RecordRow {
     refs: row.refs,
     secret:
       row.secret_ciphertext && row.secret_nonce && row.secret_key_id
-        ? { keyId: row.secret_key_id, nonce: row.secret_nonce, ciphertext: row.secret_ciphertext }
+        ? {
+            keyId: row.secret_key_id,
+            format: row.secret_format as SecretFormat,
+            nonce: row.secret_nonce,
+            ciphertext: row.secret_ciphertext,
+          }
         : null,
     secretFingerprint: row.secret_fingerprint,
     ownerUrn: row.owner_urn,

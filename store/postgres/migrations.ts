@@ -3,7 +3,8 @@ import type { Migration } from "../sqlite/migrations";
 
 /**
  * Numbered schema migrations of the PostgreSQL backend, in step with SQLITE_MIGRATIONS (1: records,
- * 2: tokens, 3: the webhook receiver). Append only: a released migration never changes, since databases have applied it.
+ * 2: tokens, 3: the webhook receiver, 4: secret format). Append only: a released migration never changes, since databases have applied it.
+ * 2: tokens, 3: secret format). Append only: a released migration never changes, since databases have applied it.
  */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -74,4 +75,18 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     `,
   },
   RECEIVER_POSTGRES_MIGRATION,
+  {
+    version: 4,
+    description: "secret format (AAD binds the sandbox, keyed fingerprint) and sealed store settings",
+    sql: `
+      ALTER TABLE records ADD COLUMN secret_format integer NOT NULL DEFAULT 1;
+      CREATE TABLE store_meta (
+        name              text PRIMARY KEY,
+        value             text,
+        secret_key_id     text,
+        secret_nonce      bytea,
+        secret_ciphertext bytea
+      );
+    `,
+  },
 ];

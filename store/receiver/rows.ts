@@ -3,6 +3,7 @@
  * ledger's shapes once: SQLite gives times as ISO text and `data` as JSON text, PostgreSQL gives
  * Dates and parsed JSON.
  */
+import type { SecretFormat } from "../crypto";
 import type { CredentialType, RecordKind } from "../types";
 import type { ConsentStatus } from "./keywords";
 import type {
@@ -19,7 +20,7 @@ type Time = string | Date;
 const iso = (t: Time): string => (t instanceof Date ? t.toISOString() : new Date(t).toISOString());
 
 export const RECORD_COLUMNS =
-  "id, sandbox, kind, credential_type, data, secret_ciphertext, secret_nonce, secret_key_id";
+  "id, sandbox, kind, credential_type, data, secret_ciphertext, secret_nonce, secret_key_id, secret_format";
 
 export interface RecordDbRow {
   id: string;
@@ -30,6 +31,7 @@ export interface RecordDbRow {
   secret_ciphertext: Buffer | null;
   secret_nonce: Buffer | null;
   secret_key_id: string | null;
+  secret_format: number;
 }
 
 export function toTarget(r: RecordDbRow): TargetRow {
@@ -41,7 +43,12 @@ export function toTarget(r: RecordDbRow): TargetRow {
     data: typeof r.data === "string" ? (JSON.parse(r.data) as Record<string, unknown>) : r.data,
     secret:
       r.secret_ciphertext && r.secret_nonce && r.secret_key_id
-        ? { keyId: r.secret_key_id, nonce: r.secret_nonce, ciphertext: r.secret_ciphertext }
+        ? {
+            keyId: r.secret_key_id,
+            format: r.secret_format as SecretFormat,
+            nonce: r.secret_nonce,
+            ciphertext: r.secret_ciphertext,
+          }
         : null,
   };
 }

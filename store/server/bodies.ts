@@ -33,6 +33,8 @@ const patchBody = z
   })
   .strict();
 
+const fingerprintBody = z.object({ kind: z.enum(RECORD_KINDS), secret: jsonObject }).strict();
+
 /** What a create body gives, before the path adds sandbox and kind. */
 export interface CreateBody {
   readonly name: string;
@@ -65,4 +67,11 @@ export function parseCreateBody(value: unknown): CreateBody {
 
 export function parsePatchBody(value: unknown): RecordPatch {
   return defined(parse(patchBody, value));
+}
+
+export function parseFingerprintBody(value: unknown): {
+  kind: (typeof RECORD_KINDS)[number];
+  secret: Record<string, unknown>;
+} {
+  return parse(fingerprintBody, value);
 }

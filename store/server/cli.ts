@@ -3,6 +3,8 @@
  * `pulumi-sms-channels-store`: runs the shared credential store service and manages its tokens.
  * Everything it logs is a JSON line; the one secret it ever prints is a new token, once, on stdout.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { CoreStore } from "../core";
 import { Keyring } from "../crypto";
@@ -10,7 +12,8 @@ import { StoreError } from "../errors";
 import { consentsList, messagesShow, receive } from "../receiver/cli";
 import { isTokenScope, TOKEN_SCOPES, type TokenRecord, type TokenScope } from "../tokens/model";
 import { TokenService } from "../tokens/service";
-import { openServiceDatabase, type ServiceDatabase } from "./database";
+import { keyFileFor, readKeyFile } from "../embedded";
+import { isPostgresUrl, openServiceDatabase, type ServiceDatabase } from "./database";
 import { jsonLogger } from "./log";
 import { DEFAULT_RATE_LIMIT, StoreServer } from "./server";
 
@@ -27,6 +30,9 @@ export const USAGE = `Usage:
                                    [--listen 127.0.0.1:8788] [--max-body-bytes 65536] [--shutdown-timeout 10]
   pulumi-sms-channels-store consents list --database <db> --sandbox <name> [--number <E.164>] [--json]
   pulumi-sms-channels-store messages show --database <db> --sandbox <name> <message-id>
+  pulumi-sms-channels-store rekey   --database <postgres://...|./store.db> [--batch-size 100]
+      re-seals every secret with the first key of SMSCHANNELS_STORE_KEY (for an embedded store
+      without it: the key file beside the store), then retires the others: they can be removed.
 
 Environment:
   SMSCHANNELS_STORE_KEY       base64 32-byte key(s), newest first, comma-separated (serve: required;
@@ -56,6 +62,7 @@ const OPTIONS = {
   "shutdown-timeout": { type: "string" },
   "public-url": { type: "string" },
   number: { type: "string" },
+  "batch-size": { type: "string" },
   sandbox: { type: "string" },
   scope: { type: "string", multiple: true },
   description: { type: "string" },
@@ -107,6 +114,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           throw new UsageError("messages: show --sandbox <name> <message-id>");
         return await messagesShow(databaseOf(values, io.env), sandboxOf(values), id, io.stdout, io.stderr);
       }
+      case "rekey":
+        return await rekey(values, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -170,9 +179,14 @@ async function serve(values: Values, io: CliIo): Promise<number> {
   const db = await openServiceDatabase(databaseOf(values, io.env), {
     onPoolError: (message) => logger.warn(message),
   });
-  const store = new CoreStore(db.backend, keyring);
+  let store: CoreStore;
   try {
-    await store.assertKeysOpenStore();
+    store = await CoreStore.open(db.backend, keyring);
+  } catch (e) {
+    await db.backend.close();
+    throw e;
+  }
+  try {
     const server = new StoreServer({
       store,
       tokens: new TokenService(db.tokens),
@@ -216,6 +230,41 @@ async function receiveCommand(values: Values, io: CliIo): Promise<number> {
     stop: io.stopSignal ?? processSignal(),
     ...(io.onListening ? { onListening: io.onListening } : {}),
   });
+}
+
+/** The keys for `rekey`: SMSCHANNELS_STORE_KEY, else (a SQLite file) the key file beside it. */
+function rekeyKeyring(database: string, env: NodeJS.ProcessEnv): Keyring {
+  const keyText = env["SMSCHANNELS_STORE_KEY"];
+  if (keyText) return Keyring.parse(keyText);
+  const keyFile = isPostgresUrl(database) ? undefined : keyFileFor(path.resolve(database));
+  if (keyFile && fs.existsSync(keyFile)) return readKeyFile(keyFile);
+  throw new UsageError(
+    "rekey: SMSCHANNELS_STORE_KEY must hold the new key first, then the old one(s): new,old (make one: openssl rand -base64 32)",
+  );
+}
+
+async function rekey(values: Values, io: CliIo): Promise<number> {
+  const database = databaseOf(values, io.env);
+  const keyring = rekeyKeyring(database, io.env);
+  const batchSize = Math.floor(positiveNumber(values["batch-size"], "batch-size", 100));
+  if (batchSize < 1) throw new UsageError("--batch-size: a whole number from 1");
+  const db = await openServiceDatabase(database);
+  try {
+    const store = new CoreStore(db.backend, keyring);
+    const result = await store.rekey({
+      batchSize,
+      onBatch: (p) => io.stderr(`rekey: ${p.resealed} re-sealed so far\n`),
+    });
+    io.stdout(
+      `${db.where}: ${result.resealed} secret(s) re-sealed with key ${result.currentKeyId}` +
+        (result.retiredKeyIds.length > 0
+          ? `; retired key(s) ${result.retiredKeyIds.join(", ")}: remove them from SMSCHANNELS_STORE_KEY / smschannels:storeKey\n`
+          : "\n"),
+    );
+    return 0;
+  } finally {
+    await db.backend.close();
+  }
 }
 
 function processSignal(): Promise<string> {

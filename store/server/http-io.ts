@@ -35,6 +35,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** Deeper than any record needs; far from where a recursive walk (canonical JSON, zod) overflows. */
+export const MAX_JSON_DEPTH = 32;
+
 /** A JSON object body. The parser's own message is not passed on: it quotes the input, secrets too. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
   let value: unknown;
@@ -46,7 +49,33 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new StoreError("INVALID_INPUT", "body: must be a JSON object", "body");
   }
+  checkJsonValue(value);
   return value as Record<string, unknown>;
+}
+
+/**
+ * Refuses, iteratively (a recursive walk is what overflows), JSON nested deeper than MAX_JSON_DEPTH
+ * and strings holding NUL, which PostgreSQL cannot store (and no legitimate field contains).
+ */
+export function checkJsonValue(root: unknown): void {
+  const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 1 }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { value, depth } = item;
+    if (typeof value === "string") {
+      if (value.includes("\u0000"))
+        throw new StoreError("INVALID_INPUT", "body: a string holds a NUL character", "body");
+      continue;
+    }
+    if (typeof value !== "object" || value === null) continue;
+    if (depth > MAX_JSON_DEPTH) {
+      throw new StoreError("INVALID_INPUT", `body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`, "body");
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes("\u0000"))
+        throw new StoreError("INVALID_INPUT", "body: a key holds a NUL character", "body");
+      stack.push({ value: v, depth: depth + 1 });
+    }
+  }
 }
 
 export function sendJson(
@@ -82,7 +111,7 @@ export function sendError(
   res: ServerResponse,
   e: StoreError,
   requestId: string,
-  status = STATUS_OF_CODE[e.code],
+  status = typeof e.details?.["status"] === "number" ? e.details["status"] : STATUS_OF_CODE[e.code],
 ): void {
   const headers: Record<string, string> = { [HEADER.requestId]: requestId };
   const retryAfterMs = e.details?.["retryAfterMs"];

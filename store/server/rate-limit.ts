@@ -46,6 +46,17 @@ export class RateLimiter {
     return Math.ceil(((1 - bucket.tokens) / this.limit.perSecond) * 1000);
   }
 
+  /** Like `take`, without counting: how long until one request would fit (0: now). */
+  wait(key: string): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return 0;
+    const tokens = Math.min(
+      this.limit.burst,
+      bucket.tokens + ((this.now() - bucket.at) / 1000) * this.limit.perSecond,
+    );
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.limit.perSecond) * 1000);
+  }
+
   private sweep(now: number): void {
     const full = (this.limit.burst / this.limit.perSecond) * 1000;
     for (const [key, b] of this.buckets) if (now - b.at >= full) this.buckets.delete(key);

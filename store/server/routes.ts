@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import {
+  ACTOR_PATTERN,
   etagOf,
   HEADER,
   IDEMPOTENCY_KEY_PATTERN,
@@ -14,7 +15,7 @@ import { checkSandbox } from "../rules";
 import type { TokenInfo, TokenRecord } from "../tokens/model";
 import type { RecordKind } from "../types";
 import { requireAdmin, requireScope } from "./auth";
-import { parseCreateBody, parsePatchBody } from "./bodies";
+import { parseCreateBody, parseFingerprintBody, parsePatchBody } from "./bodies";
 
 export interface RequestContext {
   readonly req: IncomingMessage;
@@ -53,11 +54,16 @@ interface Target {
 }
 
 function segment(raw: string | undefined, field: string): string {
+  let text: string;
   try {
-    return decodeURIComponent(raw ?? "");
+    text = decodeURIComponent(raw ?? "");
   } catch {
     throw new StoreError("INVALID_INPUT", `${field}: not a valid path segment`, field);
   }
+  // PostgreSQL cannot hold NUL: refused here, as a bad request, not met there as a 500.
+  if (text.includes("\u0000"))
+    throw new StoreError("INVALID_INPUT", `${field}: holds a NUL character`, field);
+  return text;
 }
 
 /** Sandbox, kind and id from the path, checked before any scope is, so errors name the real fault. */
@@ -85,7 +91,15 @@ export function tokenInfo(token: TokenRecord): TokenInfo {
   };
 }
 
-const actorOf = (token: TokenRecord): { actor: string } => ({ actor: `token:${token.id}` });
+/**
+ * The audit log's actor: the token (what was proven) and, when the client names one, who used it (a
+ * person, a pipeline; claimed, not proven, so it is kept beside the token id, never instead of it).
+ */
+function actorOf(token: TokenRecord, req: IncomingMessage): { actor: string } {
+  const claimed = req.headers[HEADER.actor];
+  const who = typeof claimed === "string" && ACTOR_PATTERN.test(claimed) ? ` (${claimed})` : "";
+  return { actor: `token:${token.id}${who}` };
+}
 const recordHeaders = (r: { version: number }): Record<string, string> => ({
   [HEADER.etag]: etagOf(r.version),
 });
@@ -119,6 +133,25 @@ function idempotencyKeyOf(req: IncomingMessage): string | undefined {
 export const ROUTES: readonly Route[] = [
   ...RECEIVER_ROUTES,
   {
+    // Before `create`, whose pattern also matches this path.
+    method: "POST",
+    name: "fingerprint",
+    pattern: /^\/v1\/sandboxes\/([^/]+)\/fingerprints$/,
+    /**
+     * The keyed fingerprint of a secret, so `diff` through the service can compare a secret input
+     * with state. It is a guess oracle for whoever calls it, so: write scope only (a token that may
+     * already replace the secret), bound to the sandbox (fingerprints of one sandbox say nothing about
+     * another's), and its own tight per-token rate limit in the server.
+     */
+    async handle({ match, token, store, body }) {
+      const sandbox = segment(match[1], "sandbox");
+      checkSandbox(sandbox);
+      requireScope(token, sandbox, "write");
+      const { kind, secret } = parseFingerprintBody(await body());
+      return { status: 200, body: { secretFingerprint: await store.fingerprint(sandbox, kind, secret) } };
+    },
+  },
+  {
     method: "GET",
     name: "list",
     pattern: COLLECTION,
@@ -127,6 +160,8 @@ export const ROUTES: readonly Route[] = [
       requireScope(token, sandbox, "read");
       const name = query.get("name");
       if (name !== null) {
+        if (name.includes("\u0000"))
+          throw new StoreError("INVALID_INPUT", "name: holds a NUL character", "name");
         const found = await store.findByName(sandbox, kind, name);
         return { status: 200, body: { items: found ? [found] : [] } };
       }
@@ -144,7 +179,10 @@ export const ROUTES: readonly Route[] = [
       const input = parseCreateBody(await body());
       const created = await store.create(
         { ...input, sandbox, kind },
-        { ...actorOf(token), ...(idempotencyKey ? { idempotencyKey } : {}) },
+        {
+          ...actorOf(token, req),
+          ...(idempotencyKey ? { idempotencyKey, idempotencyScope: token.id } : {}),
+        },
       );
       return {
         status: 201,
@@ -186,7 +224,7 @@ export const ROUTES: readonly Route[] = [
         t.id,
         version,
         parsePatchBody(await body()),
-        actorOf(token),
+        actorOf(token, req),
       );
       return { status: 200, body: updated, headers: recordHeaders(updated) };
     },
@@ -211,7 +249,10 @@ export const ROUTES: readonly Route[] = [
           "If-Match",
         );
       }
-      const options = { ...actorOf(token), ...(version !== undefined ? { expectedVersion: version } : {}) };
+      const options = {
+        ...actorOf(token, req),
+        ...(version !== undefined ? { expectedVersion: version } : {}),
+      };
       if ((await store.delete(t.sandbox, t.kind, t.id, options)) === "absent") throw notFound(t);
       return { status: 204 };
     },
@@ -223,11 +264,11 @@ export const ROUTES: readonly Route[] = [
     method: "GET",
     name: "read-secret",
     pattern: SECRET,
-    async handle({ match, token, store }) {
+    async handle({ req, match, token, store }) {
       const t = target(match);
       // Only `runtime`: `read` and `write` tokens never see a secret, whatever else they may do.
       requireScope(token, t.sandbox, "runtime");
-      const secret = await store.readSecret(t.sandbox, t.kind, t.id, actorOf(token));
+      const secret = await store.readSecret(t.sandbox, t.kind, t.id, actorOf(token, req));
       if (!secret) throw notFound(t);
       return { status: 200, body: { secret } };
     },

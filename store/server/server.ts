@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { HEADER } from "../api/wire";
 import type { CoreStore } from "../core";
 import { StoreError } from "../errors";
+import type { TokenRecord } from "../tokens/model";
 import type { TokenService } from "../tokens/service";
 import { authenticate } from "./auth";
 import { parseJsonObject, readBody, sendError, sendJson } from "./http-io";
@@ -18,8 +19,12 @@ export interface StoreServerOptions {
   readonly logger?: Logger;
   /** Largest request body (default 64 KiB: a record with its secret is a few KiB). */
   readonly maxBodyBytes?: number;
-  /** Per bearer token (default 20/s, bursts of 40); `false` turns it off. */
+  /** Per bearer token (default 100/s, bursts of 200); `false` turns it off. */
   readonly rateLimit?: RateLimit | false;
+  /** Fingerprint requests (a guess oracle for a write token) per token (default 2/s, bursts of 200). */
+  readonly fingerprintRateLimit?: RateLimit | false;
+  /** Failed authentications per client address (default 1/s, bursts of 10): then 429 before any check. */
+  readonly authFailureLimit?: RateLimit | false;
   /** How long shutdown waits for requests in flight before it cuts them off (default 10 s). */
   readonly shutdownTimeoutMs?: number;
   /** A request that takes longer, headers and body, is cut off (default 30 s). */
@@ -29,6 +34,10 @@ export interface StoreServerOptions {
 // A pipeline deploying a few hundred resources makes a few requests for each: room for that, while a
 // runaway client still gets 429s.
 export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 100, burst: 200 };
+// A diff of one resource with a secret asks once: a stack of 200 credentials fits in the burst; a
+// writer testing guesses gets two a second.
+export const DEFAULT_FINGERPRINT_RATE_LIMIT: RateLimit = { perSecond: 2, burst: 200 };
+export const DEFAULT_AUTH_FAILURE_LIMIT: RateLimit = { perSecond: 1, burst: 10 };
 
 /**
  * The store service: the `/v1` JSON API over one CoreStore, on plain node:http (see README.md for
@@ -39,6 +48,8 @@ export class StoreServer {
   readonly server: http.Server;
   private readonly logger: Logger;
   private readonly limiter: RateLimiter | undefined;
+  private readonly fingerprintLimiter: RateLimiter | undefined;
+  private readonly authFailures: RateLimiter | undefined;
   private readonly maxBodyBytes: number;
   private readonly requests = new InFlight();
 
@@ -47,6 +58,10 @@ export class StoreServer {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
     const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     this.limiter = limit === false ? undefined : new RateLimiter(limit);
+    const fpLimit = options.fingerprintRateLimit ?? DEFAULT_FINGERPRINT_RATE_LIMIT;
+    this.fingerprintLimiter = fpLimit === false ? undefined : new RateLimiter(fpLimit);
+    const authLimit = options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT;
+    this.authFailures = authLimit === false ? undefined : new RateLimiter(authLimit);
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.requestTimeout = options.requestTimeoutMs ?? 30_000;
     this.server.headersTimeout = Math.min(10_000, this.server.requestTimeout);
@@ -109,13 +124,21 @@ export class StoreServer {
         );
         return;
       }
-      const token = await authenticate(req, this.options.tokens);
+      const token = await this.authenticate(req);
       tokenId = token.id;
       const waitMs = this.limiter?.take(token.id) ?? 0;
       if (waitMs > 0) {
         const message = `too many requests for token ${token.id}; retry after ${waitMs} ms`;
         throw new StoreError("RATE_LIMITED", message, undefined, { retryAfterMs: waitMs });
       }
+      if (route.name === "fingerprint") {
+        const fpWaitMs = this.fingerprintLimiter?.take(token.id) ?? 0;
+        if (fpWaitMs > 0) {
+          const message = `too many fingerprint requests for token ${token.id}; retry after ${fpWaitMs} ms`;
+          throw new StoreError("RATE_LIMITED", message, undefined, { retryAfterMs: fpWaitMs });
+        }
+      }
+      if (req.method === "POST" || req.method === "PATCH") checkContentType(req);
       const match = route.pattern.exec(url.pathname) ?? [];
       const reply = await route.handle({
         req,
@@ -128,6 +151,25 @@ export class StoreServer {
       sendJson(res, reply.status, reply.body, { ...reply.headers, [HEADER.requestId]: requestId });
     } catch (e) {
       this.fail(res, e, requestId, route);
+    }
+  }
+
+  /**
+   * The request's token. Failed tries are counted per client address: past the limit, the address
+   * gets 429 before its token is even looked at, so tokens cannot be guessed at line speed.
+   */
+  private async authenticate(req: IncomingMessage): Promise<TokenRecord> {
+    const address = req.socket.remoteAddress ?? "unknown";
+    const blockedMs = this.authFailures?.wait(address) ?? 0;
+    if (blockedMs > 0) throw tooManyFailures(blockedMs);
+    try {
+      return await authenticate(req, this.options.tokens);
+    } catch (e) {
+      if (StoreError.is(e, "UNAUTHORIZED")) {
+        const waitMs = this.authFailures?.take(address) ?? 0;
+        if (waitMs > 0) throw tooManyFailures(waitMs);
+      }
+      throw e;
     }
   }
 
@@ -151,11 +193,12 @@ export class StoreServer {
       await this.options.store.backend.ping();
       sendJson(res, 200, { status: "ready" });
     } catch (e) {
-      sendError(
-        res,
-        new StoreError("UNAVAILABLE", StoreError.isInstance(e) ? e.message : "the database does not answer"),
+      // Unauthenticated callers learn "unavailable", never where the database is: that is logged.
+      this.logger.error("database unavailable", {
         requestId,
-      );
+        message: StoreError.isInstance(e) ? e.message : e instanceof Error ? e.name : "unknown",
+      });
+      sendError(res, new StoreError("UNAVAILABLE", "unavailable"), requestId);
     }
     return true;
   }
@@ -164,6 +207,19 @@ export class StoreServer {
     if (StoreError.isInstance(e)) {
       if (e.code === "UNAVAILABLE" || e.code === "CORRUPT" || e.code === "KEY_MISSING") {
         this.logger.error("store error", { requestId, code: e.code, message: e.message });
+        // Their text names the database (host, port, file): it stays in the log. A 401 answered
+        // while the database is down would otherwise tell anyone where it lives.
+        const generic =
+          e.code === "UNAVAILABLE"
+            ? "unavailable; try again (the service log has more under this request id)"
+            : `internal error (${e.code}); the service log has more under this request id`;
+        sendError(
+          res,
+          new StoreError(e.code, generic, undefined, e.details),
+          requestId,
+          route?.statusFor?.(e),
+        );
+        return;
       }
       sendError(res, e, requestId, route?.statusFor?.(e));
       return;
@@ -182,5 +238,24 @@ export class StoreServer {
       requestId,
       500,
     );
+  }
+}
+
+function tooManyFailures(waitMs: number): StoreError {
+  return new StoreError(
+    "RATE_LIMITED",
+    `too many failed authentications from this address; retry after ${waitMs} ms`,
+    undefined,
+    { retryAfterMs: waitMs },
+  );
+}
+
+/** A body is JSON, and says so: anything else is refused before it is read (415). */
+function checkContentType(req: IncomingMessage): void {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/json") {
+    throw new StoreError("INVALID_INPUT", "Content-Type: the body must be application/json", "Content-Type", {
+      status: 415,
+    });
   }
 }

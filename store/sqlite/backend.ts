@@ -1,7 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { IdempotencyRecord, RecordRow, StoreBackend, StoreTx } from "../backend";
+import {
+  metaRowOf,
+  type IdempotencyRecord,
+  type MetaColumns,
+  type MetaRow,
+  type RecordRow,
+  type StoreBackend,
+  type StoreTx,
+} from "../backend";
+import type { SealedSecret, SecretFormat } from "../crypto";
 import { StoreError } from "../errors";
 import type { AuditEntry, CredentialType, RecordKind, RecordRef } from "../types";
 import { SQLITE_MIGRATIONS, type Migration } from "./migrations";
@@ -18,6 +27,7 @@ interface Row {
   secret_nonce: Buffer | null;
   secret_key_id: string | null;
   secret_fingerprint: string | null;
+  secret_format: number;
   owner_urn: string | null;
   created_at: string;
   updated_at: string;
@@ -335,7 +345,12 @@ class SqliteTx implements StoreTx {
       refs,
       secret:
         row.secret_ciphertext && row.secret_nonce && row.secret_key_id
-          ? { keyId: row.secret_key_id, nonce: row.secret_nonce, ciphertext: row.secret_ciphertext }
+          ? {
+              keyId: row.secret_key_id,
+              format: row.secret_format as SecretFormat,
+              nonce: row.secret_nonce,
+              ciphertext: row.secret_ciphertext,
+            }
           : null,
       secretFingerprint: row.secret_fingerprint,
       ownerUrn: row.owner_urn,
@@ -370,9 +385,9 @@ class SqliteTx implements StoreTx {
     try {
       this.prepare(
         `INSERT INTO records (id, sandbox, kind, name, credential_type, version, data, secret_ciphertext, secret_nonce,
-             secret_key_id, secret_fingerprint, owner_urn, created_at, updated_at)
+             secret_key_id, secret_fingerprint, secret_format, owner_urn, created_at, updated_at)
            VALUES (@id, @sandbox, @kind, @name, @credential_type, @version, @data, @secret_ciphertext, @secret_nonce,
-             @secret_key_id, @secret_fingerprint, @owner_urn, @created_at, @updated_at)`,
+             @secret_key_id, @secret_fingerprint, @secret_format, @owner_urn, @created_at, @updated_at)`,
       ).run(toParams(row));
     } catch (e) {
       if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
@@ -391,7 +406,7 @@ class SqliteTx implements StoreTx {
     const result = this.prepare(
       `UPDATE records SET name = @name, version = @version, data = @data, secret_ciphertext = @secret_ciphertext,
            secret_nonce = @secret_nonce, secret_key_id = @secret_key_id, secret_fingerprint = @secret_fingerprint,
-           owner_urn = @owner_urn, updated_at = @updated_at
+           secret_format = @secret_format, owner_urn = @owner_urn, updated_at = @updated_at
          WHERE id = @id AND version = @expected`,
     ).run({ ...toParams(row), expected: expectedVersion });
     if (result.changes !== 1) return false;
@@ -425,15 +440,54 @@ class SqliteTx implements StoreTx {
   }
 
   async getIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
-    const row = this.prepare("SELECT record_id, request_hash FROM idempotency_keys WHERE key = ?").get(
-      key,
-    ) as { record_id: string; request_hash: string } | undefined;
-    return row && { recordId: row.record_id, requestHash: row.request_hash };
+    const row = this.prepare(
+      "SELECT record_id, request_hash, created_at FROM idempotency_keys WHERE key = ?",
+    ).get(key) as { record_id: string; request_hash: string; created_at: string } | undefined;
+    return row && { recordId: row.record_id, requestHash: row.request_hash, createdAt: row.created_at };
+  }
+
+  async pruneIdempotency(before: string, limit: number): Promise<void> {
+    this.prepare(
+      "DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys WHERE created_at < ? LIMIT ?)",
+    ).run(before, limit);
+  }
+
+  async getMeta(name: string): Promise<MetaRow | undefined> {
+    const row = this.prepare("SELECT * FROM store_meta WHERE name = ?").get(name) as MetaColumns | undefined;
+    return row && metaRowOf(row);
+  }
+
+  async putMeta(row: MetaRow, ifAbsent = false): Promise<void> {
+    this.prepare(
+      `INSERT INTO store_meta (name, value, secret_key_id, secret_nonce, secret_ciphertext) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO ${ifAbsent ? "NOTHING" : "UPDATE SET value = excluded.value, secret_key_id = excluded.secret_key_id, secret_nonce = excluded.secret_nonce, secret_ciphertext = excluded.secret_ciphertext"}`,
+    ).run(
+      row.name,
+      row.value,
+      row.secret?.keyId ?? null,
+      row.secret?.nonce ?? null,
+      row.secret?.ciphertext ?? null,
+    );
+  }
+
+  async secretsToReseal(keyId: string | null, format: number, limit: number): Promise<RecordRow[]> {
+    const rows = this.prepare(
+      "SELECT * FROM records WHERE secret_key_id IS NOT NULL AND ((? IS NOT NULL AND secret_key_id <> ?) OR secret_format <> ?) ORDER BY id LIMIT ?",
+    ).all(keyId, keyId, format, limit) as Row[];
+    return rows.map((r) => this.toRecord(r));
+  }
+
+  async reseal(id: string, version: number, secret: SealedSecret, fingerprint: string): Promise<boolean> {
+    const result = this.prepare(
+      `UPDATE records SET secret_ciphertext = ?, secret_nonce = ?, secret_key_id = ?, secret_format = ?,
+           secret_fingerprint = ? WHERE id = ? AND version = ?`,
+    ).run(secret.ciphertext, secret.nonce, secret.keyId, secret.format, fingerprint, id, version);
+    return result.changes === 1;
   }
 
   async putIdempotency(key: string, value: IdempotencyRecord): Promise<void> {
     this.prepare(
-      "INSERT INTO idempotency_keys (key, record_id, request_hash, created_at) VALUES (?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO idempotency_keys (key, record_id, request_hash, created_at) VALUES (?, ?, ?, ?)",
     ).run(key, value.recordId, value.requestHash, new Date().toISOString());
   }
 }
@@ -451,6 +505,7 @@ function toParams(row: RecordRow): Record<string, unknown> {
     secret_nonce: row.secret?.nonce ?? null,
     secret_key_id: row.secret?.keyId ?? null,
     secret_fingerprint: row.secretFingerprint,
+    secret_format: row.secret?.format ?? 2,
     owner_urn: row.ownerUrn,
     created_at: row.createdAt,
     updated_at: row.updatedAt,

@@ -76,4 +76,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   RECEIVER_SQLITE_MIGRATION,
+  {
+    version: 4,
+    description: "secret format (AAD binds the sandbox, keyed fingerprint) and sealed store settings",
+    // secret_format 1: AAD kind+id, unsalted fingerprint (before 0.2); 2: AAD sandbox+kind+id, keyed.
+    sql: `
+      ALTER TABLE records ADD COLUMN secret_format INTEGER NOT NULL DEFAULT 1;
+      CREATE TABLE store_meta (
+        name              TEXT PRIMARY KEY,
+        value             TEXT,
+        secret_key_id     TEXT,
+        secret_nonce      BLOB,
+        secret_ciphertext BLOB
+      );
+    `,
+  },
 ];

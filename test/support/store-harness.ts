@@ -148,7 +148,7 @@ function viaHttp(open: () => Promise<Database>): HarnessFactory {
       store,
       core,
       keyring,
-      actor: `token:${record.id}`,
+      actor: `token:${record.id} (${CASE_ACTOR})`,
       rawDump: db.rawDump,
       rawSecret: db.rawSecret,
       close: async () => {

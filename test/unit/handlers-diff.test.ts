@@ -1,9 +1,13 @@
 /**
  * The contract's diff (provider/handlers/record.ts) through the resource handlers: `sandbox`
  * replaces, a secret is compared through its fingerprint, every other input updates in place,
- * defaults and key order do not count as changes, unknown values do. `diff` is pure: no store, no
- * Twilio, no provider context.
+ * defaults and key order do not count as changes, unknown values do. `diff` asks no Twilio; it asks
+ * the store only for the keyed fingerprint of a secret that differs from state's unsalted one
+ * (here: an embedded store in a temporary folder).
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { channelConfiguration } from "../../provider/handlers/channelConfiguration";
 import type { Inputs } from "../../provider/handlers/common";
@@ -12,15 +16,22 @@ import { customRcsCredential } from "../../provider/handlers/customRcsCredential
 import { smsApiCredential } from "../../provider/handlers/smsApiCredential";
 import { smsWebhook } from "../../provider/handlers/smsWebhook";
 import { UNKNOWN } from "../../provider/schema/check";
-import { fingerprintSecret } from "../../store/crypto";
+import { legacyFingerprint as fingerprintSecret } from "../../store/crypto";
+import { contextFromConfig } from "../../provider/handlers/context";
 
 const hex = (bytes: number): string => randomBytes(bytes).toString("hex");
 const secret = (): string => hex(16);
 const recordId = (): string => `rec_${hex(8)}`;
 
-/** `diff` is pure: any use of the context fails the test. */
+/**
+ * `diff` asks the context for nothing but the store (for a keyed fingerprint); any other use fails
+ * the test. The store is an embedded one in a temporary folder, opened on first use.
+ */
+let real: ProviderContext | undefined;
+const context = (): ProviderContext => (real ??= contextFromConfig(undefined));
 const NO_CONTEXT = new Proxy({} as ProviderContext, {
   get(_t, key) {
+    if (key === "store") return () => context().store();
     throw new Error(`diff used the provider context (${String(key)})`);
   },
 });
@@ -36,16 +47,22 @@ const REPLACE = { replaces: ["sandbox"], deleteBeforeReplace: false };
 const PROVIDER = { __provider: "exports.handler = require('pulumi-sms-channels/handlers')" };
 
 const savedEnv: Record<string, string | undefined> = {};
+let storeDir: string;
 beforeAll(() => {
-  // diff must not depend on settings; clear them anyway so nothing of the host leaks in.
+  // Clear the settings so nothing of the host leaks in; the store is a throwaway one.
   for (const k of Object.keys(process.env)) {
     if (k.startsWith("SMSCHANNELS_")) {
       savedEnv[k] = process.env[k];
       delete process.env[k];
     }
   }
+  storeDir = fs.mkdtempSync(path.join(os.tmpdir(), "smsc-diff-"));
+  process.env["SMSCHANNELS_STORE_PATH"] = path.join(storeDir, "store.db");
 });
-afterAll(() => {
+afterAll(async () => {
+  if (real) await (await real.store()).close();
+  fs.rmSync(storeDir, { recursive: true, force: true });
+  delete process.env["SMSCHANNELS_STORE_PATH"];
   for (const [k, v] of Object.entries(savedEnv)) if (v !== undefined) process.env[k] = v;
 });
 
@@ -104,6 +121,15 @@ describe("diff: SmsApiCredential", () => {
   it("an unknown secret is a change", async () => {
     const { news, olds } = setup();
     await expect(diff(olds, { ...news, authToken: UNKNOWN })).resolves.toStrictEqual(UPDATE);
+  });
+
+  it("state with the keyed fingerprint: the same secret is no change, another one a change", async () => {
+    const { authToken, news, olds } = setup();
+    const store = await context().store();
+    olds["secretFingerprint"] = await store.fingerprint("prod", "api-credential", { authToken });
+    expect(olds["secretFingerprint"]).not.toBe(fingerprintSecret({ authToken }));
+    await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+    await expect(diff(olds, { ...news, authToken: secret() })).resolves.toEqual(UPDATE);
   });
 
   it("a state without a fingerprint sees the secret as a change", async () => {
@@ -328,7 +354,7 @@ describe("diff: ChannelConfiguration", () => {
     // As create wrote them: the schema's default of executionField included.
     const olds = outputsOf(
       { executionField: "mobilePhone.number", ...plain },
-      { apiCredentialType: "twilio-sms", status: "active" },
+      { apiCredentialType: "twilio-sms", status: "stored" },
     );
     return { news, olds };
   }

@@ -196,14 +196,14 @@ describe("rcs channels take a custom-rcs credential only", () => {
   });
 });
 
-describe("one sandbox per reference", () => {
-  it("refuses a webhook referring to a credential of another sandbox", async () => {
+describe("one sandbox per reference (another sandbox's record is answered as absent)", () => {
+  it("refuses a webhook referring to a credential of another sandbox, as if it did not exist", async () => {
     const cred = await credential("prod-cred", "twilio-sms", "prod");
     const before = counts();
-    const e = await storeError(store.create(webhookInput("dev-hook", cred, "dev"), ACTOR), "RULE_VIOLATION");
+    const e = await storeError(store.create(webhookInput("dev-hook", cred, "dev"), ACTOR), "NOT_FOUND");
     expect(e.field).toBe("apiCredential");
-    expect(e.message).toContain('lives in sandbox "prod"');
-    expect(e.message).toContain('is in sandbox "dev"');
+    expect(e.message).toBe(`apiCredential: api-credential ${cred.id} does not exist in sandbox "dev"`);
+    expect(e.message).not.toContain("prod-cred");
     expect(counts()).toEqual(before);
   });
 
@@ -213,7 +213,7 @@ describe("one sandbox per reference", () => {
     const prodHook = await store.create(webhookInput("h", prodCred, "prod"), ACTOR);
     const e = await storeError(
       store.create(channelInput("ch", "sms", devCred, "dev", [prodHook]), ACTOR),
-      "RULE_VIOLATION",
+      "NOT_FOUND",
     );
     expect(e.field).toBe("webhooks");
     expect(e.message).toMatch(/^webhooks: /);
@@ -233,7 +233,7 @@ describe("one sandbox per reference", () => {
         { refs: [{ kind: "api-credential", id: prodCred.id }] },
         ACTOR,
       ),
-      "RULE_VIOLATION",
+      "NOT_FOUND",
     );
     expect((await store.get("dev", "webhook", hook.id))?.refs).toEqual([
       { kind: "api-credential", id: devCred.id },

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { CoreStore } from "../../store/core";
-import { fingerprintSecret, Keyring, keyIdOf } from "../../store/crypto";
+import { Fingerprinter, Keyring, keyIdOf, legacyFingerprint } from "../../store/crypto";
 import { keyFileFor, openEmbeddedStore } from "../../store/embedded";
 import { StoreError, type StoreErrorCode } from "../../store/errors";
 import { SqliteBackend } from "../../store/sqlite/backend";
@@ -404,7 +404,8 @@ describe("encryption at rest", () => {
     // AES-GCM: ciphertext of the JSON plus a 16-byte tag.
     expect(ra.c).toHaveLength(Buffer.byteLength(JSON.stringify(secret)) + 16);
     expect(ra.k).toBe(rb.k);
-    expect(a.secretFingerprint).toBe(fingerprintSecret(secret));
+    expect(a.secretFingerprint).toBe(await s.fingerprint("prod", "api-credential", secret));
+    expect(a.secretFingerprint).not.toBe(legacyFingerprint(secret));
     expect(b.secretFingerprint).toBe(a.secretFingerprint);
   });
 
@@ -484,8 +485,11 @@ describe("encryption at rest", () => {
     expect(await s3.readSecret("prod", "api-credential", a.id, ACTOR)).toEqual(rotated);
   });
 
-  it("fingerprintSecret is a stable 16-hex-char digest, independent of key order", () => {
+  it("the keyed fingerprint is a stable 16-hex-char digest, independent of key order", () => {
     const t = randomSecret();
+    const fingerprinter = new Fingerprinter(randomBytes(32));
+    const fingerprintSecret = (secret: Record<string, unknown>): string =>
+      fingerprinter.of("prod", "api-credential", secret);
     const fp = fingerprintSecret({ authToken: t, extra: { b: 2, a: [1, { y: 1, x: 2 }] } });
     expect(fp).toMatch(/^[0-9a-f]{16}$/);
     expect(fingerprintSecret({ extra: { a: [1, { x: 2, y: 1 }], b: 2 }, authToken: t })).toBe(fp);
@@ -496,6 +500,13 @@ describe("encryption at rest", () => {
     // Array order matters.
     expect(fingerprintSecret({ authToken: t, extra: { b: 2, a: [{ y: 1, x: 2 }, 1] } })).not.toBe(fp);
     expect(fp).not.toContain(t.slice(0, 8));
+    // Another store's key, another sandbox or kind: another fingerprint.
+    const secret = { authToken: t };
+    expect(new Fingerprinter(randomBytes(32)).of("prod", "api-credential", secret)).not.toBe(
+      fingerprintSecret(secret),
+    );
+    expect(fingerprinter.of("dev", "api-credential", secret)).not.toBe(fingerprintSecret(secret));
+    expect(fingerprinter.of("prod", "webhook", secret)).not.toBe(fingerprintSecret(secret));
   });
 });
 
@@ -953,7 +964,7 @@ describe("crash safety", () => {
         expect(now!.data["counter"]).toBe(version);
         const secret = await s.readSecret("prod", "api-credential", rec.id, ACTOR);
         expect(secret?.["counter"]).toBe(version);
-        expect(now!.secretFingerprint).toBe(fingerprintSecret(secret!));
+        expect(now!.secretFingerprint).toBe(await s.fingerprint("prod", "api-credential", secret!));
         // The audit log holds one update per committed version, none for a torn one.
         const updates = (await s.auditLog(100_000)).filter(
           (e) => e.action === "update" && e.recordId === rec.id,

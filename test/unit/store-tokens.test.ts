@@ -168,7 +168,7 @@ test("a SQLite store made before tokens existed gains the tokens table on open",
     new SqliteBackend(file, { migrations: v1 }).db.close();
     const backend = new SqliteBackend(file);
     const versions = backend.db.prepare("SELECT version FROM schema_migrations ORDER BY version").all();
-    // Every later migration too (3: the webhook receiver's tables).
+    // Every later migration too (3: the webhook receiver's tables, 4: secret format).
     expect(versions).toEqual(SQLITE_MIGRATIONS.map((m) => ({ version: m.version })));
     expect(backend.db.prepare("SELECT COUNT(*) AS n FROM api_tokens").get()).toEqual({ n: 0 });
     backend.db.close();

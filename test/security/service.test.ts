@@ -1,0 +1,218 @@
+/**
+ * Attacks on the running store service, on SQLite and on PostgreSQL: each request is what an
+ * attacker sends, each expectation the refusal.
+ */
+import { request } from "undici";
+import { HttpStore } from "../../store";
+import { PG_SKIP_REASON, testPostgresUrl } from "../support/postgres";
+import { startService, type Engine, type Service } from "./support";
+
+const pgUrl = testPostgresUrl();
+const engines: readonly Engine[] = pgUrl ? ["sqlite", "postgres"] : ["sqlite"];
+if (!pgUrl) test.skip(`PostgreSQL attacks ${PG_SKIP_REASON}`, () => undefined);
+
+async function call(
+  svc: Service,
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{
+  status: number;
+  json: { error?: { code: string; message: string } } & Record<string, unknown>;
+  text: string;
+}> {
+  const res = await request(svc.url + path, {
+    method: method as "GET",
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body } : {}),
+  });
+  const text = await res.body.text();
+  let json = {};
+  try {
+    json = JSON.parse(text) as object;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.statusCode, json, text };
+}
+
+const credBody = (name: string, token = "x".repeat(32)) =>
+  JSON.stringify({ name, credentialType: "twilio-sms", data: {}, secret: { authToken: token } });
+
+describe.each(engines)("the store service on %s", (engine) => {
+  let svc: Service;
+  let clock = Date.now();
+  beforeEach(async () => {
+    clock = Date.now();
+    svc = await startService(engine, {
+      now: () => new Date(clock),
+      authFailureLimit: { perSecond: 0.001, burst: 5 },
+      fingerprintRateLimit: { perSecond: 0.001, burst: 3 },
+      ...(pgUrl ? { pgAdminUrl: pgUrl } : {}),
+    });
+  });
+  afterEach(async () => svc.close());
+
+  test("refs naming another sandbox's record: answered exactly as an id that does not exist", async () => {
+    const prod = await svc.token("prod", "write", "read");
+    const dev = await svc.token("dev", "write", "read");
+    const made = await call(
+      svc,
+      "POST",
+      "/v1/sandboxes/prod/api-credentials",
+      prod.token,
+      credBody("secret-name-prod"),
+    );
+    expect(made.status).toBe(201);
+    const foreignId = made.json["id"] as string;
+    const hook = (id: string) =>
+      JSON.stringify({ name: "h", data: {}, refs: [{ kind: "api-credential", id }] });
+    const foreign = await call(svc, "POST", "/v1/sandboxes/dev/webhooks", dev.token, hook(foreignId));
+    const missingId = "cred_" + "0".repeat(24);
+    const missing = await call(svc, "POST", "/v1/sandboxes/dev/webhooks", dev.token, hook(missingId));
+    expect(foreign.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect(foreign.text).not.toContain("secret-name-prod");
+    expect(foreign.text).not.toContain('"prod"');
+    const strip = (r: typeof foreign, id: string) => ({
+      ...r.json.error,
+      message: r.json.error?.message.replace(id, "ID"),
+      requestId: undefined,
+    });
+    expect(strip(foreign, foreignId)).toEqual(strip(missing, missingId));
+  });
+
+  test("Idempotency-Key: another token or sandbox never gets the first answer; keys expire", async () => {
+    const a = await svc.token("prod", "write");
+    const b = await svc.token("prod", "write");
+    const key = { "idempotency-key": "shared-key-0001" };
+    const first = await call(
+      svc,
+      "POST",
+      "/v1/sandboxes/prod/api-credentials",
+      a.token,
+      credBody("one"),
+      key,
+    );
+    expect(first.status).toBe(201);
+    // Token b, same key, same body: not a replay of a's record (it is a new create: name taken).
+    const other = await call(
+      svc,
+      "POST",
+      "/v1/sandboxes/prod/api-credentials",
+      b.token,
+      credBody("one"),
+      key,
+    );
+    expect(other.status).toBe(409);
+    expect(other.json.error?.code).toBe("ALREADY_EXISTS");
+    // The same token replays...
+    const replay = await call(
+      svc,
+      "POST",
+      "/v1/sandboxes/prod/api-credentials",
+      a.token,
+      credBody("one"),
+      key,
+    );
+    expect(replay.json["id"]).toBe(first.json["id"]);
+    // ...until the key expires (a day later): then the create is done anew.
+    clock += 25 * 60 * 60 * 1000;
+    const late = await call(svc, "POST", "/v1/sandboxes/prod/api-credentials", a.token, credBody("one"), key);
+    expect(late.json.error?.code).toBe("ALREADY_EXISTS");
+  });
+
+  test("JSON nested thousands deep, and NUL bytes, are 400s", async () => {
+    const w = await svc.token("prod", "write");
+    const deep = `{"name":"d","credentialType":"twilio-sms","data":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+    const r1 = await call(svc, "POST", "/v1/sandboxes/prod/api-credentials", w.token, deep);
+    expect(r1.status).toBe(400);
+    const deepObj = `{"name":"d","credentialType":"twilio-sms","data":${'{"a":'.repeat(3000)}1${"}".repeat(3000)}}`;
+    expect((await call(svc, "POST", "/v1/sandboxes/prod/api-credentials", w.token, deepObj)).status).toBe(
+      400,
+    );
+    const nul = JSON.stringify({ name: "n\u0000ul", credentialType: "twilio-sms", data: { x: "a\u0000b" } });
+    expect((await call(svc, "POST", "/v1/sandboxes/prod/api-credentials", w.token, nul)).status).toBe(400);
+    expect((await call(svc, "GET", "/v1/sandboxes/prod/api-credentials/cred%00x", w.token)).status).toBe(400);
+    expect((await call(svc, "GET", "/v1/sandboxes/prod/api-credentials?name=a%00b", w.token)).status).toBe(
+      400,
+    );
+  });
+
+  test("a body that is not declared application/json is 415", async () => {
+    const w = await svc.token("prod", "write");
+    const r = await call(svc, "POST", "/v1/sandboxes/prod/api-credentials", w.token, credBody("t"), {
+      "content-type": "text/plain",
+    });
+    expect(r.status).toBe(415);
+  });
+
+  test("failed authentications are limited per client address, valid tokens from there too", async () => {
+    const good = await svc.token("prod", "read");
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push((await call(svc, "GET", "/v1/sandboxes/prod/api-credentials", `guess-${i}`)).status);
+    }
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5)).toEqual([429, 429, 429]);
+    expect((await call(svc, "GET", "/v1/sandboxes/prod/api-credentials", good.token)).status).toBe(429);
+  });
+
+  test("the fingerprint oracle: write scope only, per sandbox, rate limited", async () => {
+    const read = await svc.token("prod", "read");
+    const write = await svc.token("prod", "write");
+    const body = JSON.stringify({ kind: "api-credential", secret: { authToken: "guess" } });
+    expect((await call(svc, "POST", "/v1/sandboxes/prod/fingerprints", read.token, body)).status).toBe(403);
+    expect((await call(svc, "POST", "/v1/sandboxes/dev/fingerprints", write.token, body)).status).toBe(403);
+    const ok = await call(svc, "POST", "/v1/sandboxes/prod/fingerprints", write.token, body);
+    expect(ok.status).toBe(200);
+    expect(ok.json["secretFingerprint"]).toMatch(/^[0-9a-f]{16}$/);
+    await call(svc, "POST", "/v1/sandboxes/prod/fingerprints", write.token, body);
+    await call(svc, "POST", "/v1/sandboxes/prod/fingerprints", write.token, body);
+    expect((await call(svc, "POST", "/v1/sandboxes/prod/fingerprints", write.token, body)).status).toBe(429);
+  });
+
+  test("the audit log names the person or pipeline behind the token (HttpStore sends the actor)", async () => {
+    const w = await svc.token("prod", "write");
+    const store = new HttpStore({ url: svc.url, token: w.token });
+    try {
+      await store.create(
+        { sandbox: "prod", kind: "api-credential", name: "a", credentialType: "twilio-sms", data: {} },
+        { actor: "pulumi:alice@ci-runner-7" },
+      );
+    } finally {
+      await store.close();
+    }
+    const log = await svc.core.auditLog(10);
+    expect(log.at(-1)?.actor).toBe(`token:${w.id} (pulumi:alice@ci-runner-7)`);
+  });
+});
+
+describe("the database's address is never told to unauthenticated callers", () => {
+  test("/readyz and 401s while PostgreSQL is down say only 'unavailable'", async () => {
+    if (!pgUrl) return;
+    const svc = await startService("postgres", { pgAdminUrl: pgUrl });
+    const where = new URL(pgUrl);
+    // The database goes away under the service.
+    await svc.backend.close();
+    try {
+      const ready = await call(svc, "GET", "/readyz", undefined);
+      expect(ready.status).toBe(503);
+      expect(ready.json.error?.message).toBe("unavailable");
+      const unauth = await call(svc, "GET", "/v1/sandboxes/prod/api-credentials", "not-a-token");
+      for (const r of [ready, unauth]) {
+        expect(r.text).not.toContain(where.hostname);
+        expect(r.text).not.toContain(where.port);
+        expect(r.text.toLowerCase()).not.toContain("postgres");
+      }
+    } finally {
+      await svc.close().catch(() => undefined);
+    }
+  });
+});
