@@ -205,7 +205,7 @@ export function defineJourney(
       await store.outage.stop();
       try {
         const failed = expectFailure(await up());
-        expect(diagnostics(failed, "error")).toMatch(/could not reach|UNAVAILABLE/i);
+        expect(diagnostics(failed, "error")).toMatch(/could not (be )?reach|UNAVAILABLE/i);
       } finally {
         await store.outage.start();
       }
