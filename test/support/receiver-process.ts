@@ -1,7 +1,8 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "./pulumi";
+import { startServing } from "./store-process";
 
 const CLI = path.join(REPO_ROOT, "dist", "store", "server", "cli.js");
 const execFileP = promisify(execFile);
@@ -11,10 +12,11 @@ const execFileP = promisify(execFile);
  * store's database, so a test can stop it, kill it, or never start it.
  */
 export class ReceiverProcess {
-  readonly logs: string[] = [];
   private constructor(
     readonly proc: ChildProcess,
     readonly url: string,
+    /** Every line the process wrote to stdout, still growing. */
+    readonly logs: string[],
   ) {}
 
   static async start(opts: {
@@ -24,8 +26,7 @@ export class ReceiverProcess {
     /** The URL Twilio calls (signed): the stack's `smschannels:webhookBaseUrl`. */
     publicUrl: string;
   }): Promise<ReceiverProcess> {
-    const proc = spawn(
-      "node",
+    const { proc, url, logs } = await startServing(
       [
         CLI,
         "receive",
@@ -36,29 +37,11 @@ export class ReceiverProcess {
         "--public-url",
         opts.publicUrl,
       ],
-      { env: { ...process.env, SMSCHANNELS_STORE_KEY: opts.key }, stdio: ["ignore", "pipe", "pipe"] },
+      opts.key,
+      opts.port,
+      "receiver",
     );
-    const logs: string[] = [];
-    let stderr = "";
-    proc.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    let buf = "";
-    const url = await new Promise<string>((resolve, reject) => {
-      proc.stdout?.on("data", (d: Buffer) => {
-        buf += d.toString();
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          logs.push(line);
-          if (line.includes('"serving"')) resolve(`http://127.0.0.1:${opts.port}`);
-        }
-      });
-      proc.on("exit", (code) => reject(new Error(`receiver exited ${code}: ${stderr}`)));
-    });
-    const r = new ReceiverProcess(proc, url);
-    r.logs.push(...logs);
-    proc.stdout?.on("data", (d: Buffer) => r.logs.push(...d.toString().split("\n").filter(Boolean)));
-    return r;
+    return new ReceiverProcess(proc, url, logs);
   }
 
   stop(): Promise<void> {

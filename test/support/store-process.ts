@@ -18,38 +18,21 @@ export function createToken(database: string, key: string, sandbox: string, ...s
 
 /** The store service as its own process (`pulumi-sms-channels-store serve`), so a test can kill it. */
 export class ServiceProcess {
-  readonly logs: string[] = [];
   private constructor(
     readonly proc: ChildProcess,
     readonly url: string,
+    /** Every line the process wrote to stdout, still growing. */
+    readonly logs: string[],
   ) {}
 
   static async start(database: string, key: string, port: number): Promise<ServiceProcess> {
-    const proc = spawn("node", [CLI, "serve", "--database", database, "--listen", `127.0.0.1:${port}`], {
-      env: { ...process.env, SMSCHANNELS_STORE_KEY: key },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const logs: string[] = [];
-    let stderr = "";
-    proc.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      let buf = "";
-      proc.stdout?.on("data", (d: Buffer) => {
-        buf += d.toString();
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          logs.push(line);
-          if (line.includes('"serving"')) resolve(`http://127.0.0.1:${port}`);
-        }
-      });
-      proc.on("exit", (code) => reject(new Error(`store service exited ${code}: ${stderr}`)));
-    });
-    const s = new ServiceProcess(proc, url);
-    s.logs.push(...logs);
-    proc.stdout?.on("data", (d: Buffer) => s.logs.push(...d.toString().split("\n").filter(Boolean)));
-    return s;
+    const { proc, url, logs } = await startServing(
+      [CLI, "serve", "--database", database, "--listen", `127.0.0.1:${port}`],
+      key,
+      port,
+      "store service",
+    );
+    return new ServiceProcess(proc, url, logs);
   }
 
   kill(): Promise<void> {
@@ -67,4 +50,42 @@ export class ServiceProcess {
       this.proc.kill("SIGTERM");
     });
   }
+}
+
+/**
+ * Spawns `node <args>` (a `pulumi-sms-channels-store` command that listens) with the store key, and
+ * waits for its `"serving"` log line. `logs` holds every stdout line, then keeps collecting them.
+ */
+export async function startServing(
+  args: readonly string[],
+  key: string,
+  port: number,
+  label: string,
+): Promise<{ proc: ChildProcess; url: string; logs: string[] }> {
+  const proc = spawn("node", [...args], {
+    env: { ...process.env, SMSCHANNELS_STORE_KEY: key },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: string[] = [];
+  let stderr = "";
+  proc.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  let buf = "";
+  proc.stdout?.on("data", (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      logs.push(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const ready = (): void => {
+      if (!logs.some((line) => line.includes('"serving"'))) return;
+      proc.stdout?.off("data", ready);
+      resolve(`http://127.0.0.1:${port}`);
+    };
+    proc.stdout?.on("data", ready);
+    proc.on("exit", (code) => reject(new Error(`${label} exited ${code}: ${stderr}`)));
+  });
+  return { proc, url, logs };
 }
