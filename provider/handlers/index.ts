@@ -9,17 +9,14 @@ import { customRcsCredential } from "./customRcsCredential";
 import { smsApiCredential } from "./smsApiCredential";
 import { smsWebhook } from "./smsWebhook";
 import { ProviderError } from "../errors";
+import { RESOURCE_NAMES, type ResourceName } from "../../contract/tokens";
 
 export type { ContextHandlers, ResourceHandlers } from "./common";
 export { ProviderContext } from "./context";
 
-export const RESOURCE_TYPES = [
-  "SmsApiCredential",
-  "CustomRcsCredential",
-  "SmsWebhook",
-  "ChannelConfiguration",
-] as const;
-export type ResourceTypeName = (typeof RESOURCE_TYPES)[number];
+/** The resource types a serialized provider may name: the contract's list (contract/tokens.ts), not a copy. */
+export const RESOURCE_TYPES: typeof RESOURCE_NAMES = RESOURCE_NAMES;
+export type ResourceTypeName = ResourceName;
 
 export function handlersFor(type: ResourceTypeName): ContextHandlers {
   switch (type) {
@@ -31,11 +28,14 @@ export function handlersFor(type: ResourceTypeName): ContextHandlers {
       return smsWebhook;
     case "ChannelConfiguration":
       return channelConfiguration;
-    default:
+    default: {
+      // Exhaustive over the contract's names: a resource added there and not here fails to compile.
+      const unknown: never = type;
       throw new ProviderError(
         "UNKNOWN_RESOURCE_TYPE",
-        `pulumi-sms-channels: unknown resource type ${String(type)}; is the installed package older than the program that wrote this state?`,
+        `pulumi-sms-channels: unknown resource type ${String(unknown)}; is the installed package older than the program that wrote this state?`,
       );
+    }
   }
 }
 

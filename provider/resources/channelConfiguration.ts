@@ -3,7 +3,7 @@ import type { ChannelConfigurationArgs } from "./args";
 import { dynamicProvider } from "./provider";
 import { ownerUrn } from "./urn";
 import { credentialInputs, webhookIds, webhookSandboxes } from "./references";
-import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
+import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPES } from "./types";
 
 /** The channel campaigns use: a credential, a sender and webhooks, for sms, mms or rcs. */
 /** A channel takes the credential's id, type and sandbox; how it signs in is the webhooks' concern. */
@@ -13,7 +13,7 @@ function channelCredentialInputs(ref: ChannelConfigurationArgs["apiCredential"])
 }
 
 export class ChannelConfiguration extends pulumi.dynamic.Resource {
-  static readonly __pulumiType = `${TYPE_PREFIX}ChannelConfiguration`;
+  static readonly __pulumiType = TYPES.ChannelConfiguration;
 
   declare readonly sandbox: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;

@@ -2,14 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CustomRcsCredentialArgs } from "./args";
 import { dynamicProvider } from "./provider";
 import { ownerUrn } from "./urn";
-import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
+import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPES } from "./types";
 
 /**
  * Credentials of a custom vendor: the way to send RCS (for instance through Twilio's Messages API
  * with a JSON payload). `auth` and `headers` are stored encrypted and kept as Pulumi secrets.
  */
 export class CustomRcsCredential extends pulumi.dynamic.Resource {
-  static readonly __pulumiType = `${TYPE_PREFIX}CustomRcsCredential`;
+  static readonly __pulumiType = TYPES.CustomRcsCredential;
   static readonly credentialType = "custom-rcs";
 
   declare readonly sandbox: pulumi.Output<string>;

@@ -3,14 +3,14 @@ import type { SmsApiCredentialArgs } from "./args";
 import { dynamicProvider } from "./provider";
 import type { CredentialAuth } from "./references";
 import { ownerUrn } from "./urn";
-import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
+import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPES } from "./types";
 
 /**
  * Twilio API credentials for SMS and MMS, kept encrypted in the credential store and checked against
  * Twilio during preview. `authToken` and `apiKeySecret` are always stored as Pulumi secrets.
  */
 export class SmsApiCredential extends pulumi.dynamic.Resource {
-  static readonly __pulumiType = `${TYPE_PREFIX}SmsApiCredential`;
+  static readonly __pulumiType = TYPES.SmsApiCredential;
   static readonly credentialType = "twilio-sms";
 
   declare readonly sandbox: pulumi.Output<string>;

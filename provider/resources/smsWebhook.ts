@@ -3,7 +3,7 @@ import type { SmsWebhookArgs } from "./args";
 import { dynamicProvider } from "./provider";
 import { ownerUrn } from "./urn";
 import { credentialInputs } from "./references";
-import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
+import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPES } from "./types";
 
 /**
  * An inbound (messages and keywords) or feedback (delivery status) webhook of a credential. With
@@ -11,7 +11,7 @@ import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPE_PREFIX } from "./types";
  * the earlier URL back when deleted.
  */
 export class SmsWebhook extends pulumi.dynamic.Resource {
-  static readonly __pulumiType = `${TYPE_PREFIX}SmsWebhook`;
+  static readonly __pulumiType = TYPES.SmsWebhook;
 
   declare readonly sandbox: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;

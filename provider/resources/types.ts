@@ -1,2 +1,2 @@
-export { DYNAMIC_MODULE, TYPE_PREFIX } from "../../contract/tokens";
+export { DYNAMIC_MODULE, TYPE_PREFIX, TYPES } from "../../contract/tokens";
 export { DEFAULT_SANDBOX } from "../../contract/defaults";

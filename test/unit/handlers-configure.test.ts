@@ -7,7 +7,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { configure, RESOURCE_TYPES } from "../../provider/handlers";
+import { configure, handlersFor, RESOURCE_TYPES } from "../../provider/handlers";
+import { RESOURCE_NAMES, TYPES } from "../../contract/tokens";
+import { ChannelConfiguration, CustomRcsCredential, SmsApiCredential, SmsWebhook } from "../../provider";
 import { openEmbeddedStore } from "../../store/embedded";
 import { TwilioEmulator } from "../twilio-emulator";
 import { twilioCredentialInputs } from "../support/provider-context";
@@ -47,5 +49,16 @@ it("binds every type's methods to one context made from the stack config", async
   } finally {
     await twilio.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it("serves exactly the contract's resource names, each class under the contract's token", () => {
+  // One list: the provider's is the contract's, and every class registers the contract's token.
+  expect(RESOURCE_TYPES).toBe(RESOURCE_NAMES);
+  const classes = { SmsApiCredential, CustomRcsCredential, SmsWebhook, ChannelConfiguration };
+  expect(Object.keys(classes).sort()).toEqual([...RESOURCE_NAMES].sort());
+  for (const name of RESOURCE_NAMES) {
+    expect(classes[name].__pulumiType).toBe(TYPES[name]);
+    expect(handlersFor(name)).toBeDefined();
   }
 });
