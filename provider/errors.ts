@@ -17,7 +17,7 @@ export const PROVIDER_ERROR_CODES = [
   "INVALID_INPUT",
   /** A setting (`smschannels:*` stack config or its environment variable) is wrong. */
   "INVALID_CONFIG",
-  /** The credential store refused or failed; `storeCode` is its code, `cause` its error. */
+  /** The credential store refused or failed; `cause` is its error and, for a StoreError, `storeCode` its code. */
   "STORE_FAILED",
   /** A create found a record of the same name and sandbox that another resource wrote. */
   "NAME_TAKEN",

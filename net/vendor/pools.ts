@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { LookupFunction, Socket } from "node:net";
 import { createSecureContext, rootCertificates } from "node:tls";
-import { Agent, buildConnector } from "undici";
+import { Agent, buildConnector, errors as undiciErrors } from "undici";
 import { describeNetworkCode, networkErrorCode, SERVER_CERT_UNTRUSTED } from "../errors";
 import type { Mtls } from "./auth";
 import { CustomVendorError } from "./errors";
@@ -115,7 +115,9 @@ export class ConnectionPools {
       const connect: buildConnector.connector = (opts, callback) =>
         base(opts, (err, socket) => {
           if (!socket) {
-            callback(err ?? new Error("connect failed"), null);
+            // undici gives an error with every missing socket; should it not, a coded socket error
+            // (not "never sent": the request is then not sent again unless it is idempotent).
+            callback(err ?? new undiciErrors.SocketError("connect failed"), null);
             return;
           }
           const s = socket as Socket;

@@ -160,5 +160,8 @@ export async function createOrAdopt(
 export function storeFailure(typeName: string, e: unknown): Error {
   if (StoreError.isInstance(e))
     return new StoreFailedError(`${typeName}: ${e.message} [${e.code}]`, e.code, e);
-  return e instanceof Error ? e : new Error(String(e));
+  // Our own and net/'s errors already carry a code: they go on as they are. A thrown non-Error gets one.
+  return e instanceof Error
+    ? e
+    : new ProviderError("STORE_FAILED", `${typeName}: the store failed: ${String(e)}`, { cause: e });
 }

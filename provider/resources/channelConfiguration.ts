@@ -8,7 +8,7 @@ import { DEFAULT_SANDBOX, DYNAMIC_MODULE, TYPES } from "./types";
 /** The channel campaigns use: a credential, a sender and webhooks, for sms, mms or rcs. */
 /** A channel takes the credential's id, type and sandbox; how it signs in is the webhooks' concern. */
 function channelCredentialInputs(ref: ChannelConfigurationArgs["apiCredential"]) {
-  const { apiCredentialAuth: _auth, ...inputs } = credentialInputs(ref);
+  const { apiCredentialAuth: _auth, ...inputs } = credentialInputs("ChannelConfiguration", ref);
   return inputs;
 }
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CredentialType } from "../../store/types";
+import { InputError } from "../errors";
 
 /** What a credential resource class says about itself, readable without instanceof across SDK copies. */
 export interface CredentialClass {
@@ -15,7 +16,10 @@ export type CredentialAuth = "auth-token" | "api-key";
  * A credential resource gives its id and its type; the type is a constant of its class, so it is
  * known already in preview. A bare id leaves the type to the provider, which reads it from the store.
  */
-export function credentialInputs(ref: CredentialReference): {
+export function credentialInputs(
+  resourceType: "SmsWebhook" | "ChannelConfiguration",
+  ref: CredentialReference,
+): {
   apiCredentialId: pulumi.Input<string>;
   apiCredentialType?: CredentialType;
   apiCredentialAuth?: CredentialAuth;
@@ -23,8 +27,15 @@ export function credentialInputs(ref: CredentialReference): {
 } {
   if (pulumi.CustomResource.isInstance(ref)) {
     const type = (ref.constructor as Partial<CredentialClass>).credentialType;
+    // The program's mistake, raised while it builds the resource: the provider's INVALID_INPUT, so a
+    // program can branch on `code` as it does on the engine's check failures.
     if (!type)
-      throw new Error("apiCredential: must be an SmsApiCredential, a CustomRcsCredential or a credential id");
+      throw new InputError(resourceType, [
+        {
+          property: "apiCredential",
+          reason: "must be an SmsApiCredential, a CustomRcsCredential or a credential id",
+        },
+      ]);
     // How an SmsApiCredential signs in is known from its arguments, so preview can say that a
     // webhook on an API key needs twilioAuthToken even before the credential exists.
     const auth = (ref as { signsInWith?: unknown }).signsInWith;

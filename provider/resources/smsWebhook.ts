@@ -36,7 +36,7 @@ export class SmsWebhook extends pulumi.dynamic.Resource {
       name,
       {
         ...rest,
-        ...credentialInputs(apiCredential),
+        ...credentialInputs("SmsWebhook", apiCredential),
         twilioAuthToken: args.twilioAuthToken === undefined ? undefined : pulumi.secret(args.twilioAuthToken),
         verification: args.verification === undefined ? undefined : pulumi.secret(args.verification),
         sandbox: args.sandbox ?? DEFAULT_SANDBOX,

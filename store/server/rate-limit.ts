@@ -2,6 +2,8 @@
  * Token buckets, one per bearer token: `burst` requests at once, refilled at `perSecond`. A client
  * over its budget gets 429 with how long until one request fits again.
  */
+import { StoreError } from "../errors";
+
 export interface RateLimit {
   readonly perSecond: number;
   readonly burst: number;
@@ -23,7 +25,7 @@ export class RateLimiter {
     private readonly now: () => number = () => performance.now(),
   ) {
     if (!(limit.perSecond > 0) || !(limit.burst >= 1))
-      throw new Error("rate limit: perSecond > 0 and burst >= 1");
+      throw new StoreError("INVALID_INPUT", "rate limit: perSecond > 0 and burst >= 1", "rateLimit");
   }
 
   /** 0 when the request may go ahead (and is counted), else the milliseconds until it would. */

@@ -16,6 +16,8 @@ import type { TwilioClient } from "../../provider/twilio/client";
 import { sendVerificationMessage } from "../../provider/twilio/messages";
 import { serviceUrl, setServiceUrl } from "../../provider/twilio/services";
 import { StoreError } from "../../store/errors";
+import { RateLimiter } from "../../store/server/rate-limit";
+import { credentialInputs } from "../../provider/resources/references";
 import type { StoredRecord } from "../../store/types";
 
 function thrown(fn: () => unknown): unknown {
@@ -102,6 +104,35 @@ describe("provider errors", () => {
     const e = expectCode(storeFailure("SmsWebhook", cause), "STORE_FAILED", cause);
     expect(e.message).toBe("SmsWebhook: record rec-1 is at version 3, not 2 [CONFLICT]");
     expect((e as unknown as { storeCode: string }).storeCode).toBe("CONFLICT");
+  });
+
+  it("INVALID_INPUT: a program's apiCredential that is a resource but no credential", () => {
+    // What pulumi.CustomResource.isInstance recognises: a resource of a class without credentialType.
+    const notACredential = { __pulumiCustomResource: true } as unknown as Parameters<
+      typeof credentialInputs
+    >[1];
+    const e = expectCode(
+      thrown(() => credentialInputs("SmsWebhook", notACredential)),
+      "INVALID_INPUT",
+    );
+    expect(e.message).toBe(
+      "SmsWebhook: apiCredential: must be an SmsApiCredential, a CustomRcsCredential or a credential id",
+    );
+    expect((e as InputError).failures.map((f) => f.property)).toEqual(["apiCredential"]);
+  });
+
+  it("STORE_FAILED: a thrown non-Error still gets the code, and is the cause", () => {
+    const e = expectCode(storeFailure("SmsWebhook", "socket hang up"), "STORE_FAILED", "socket hang up");
+    expect(e.message).toBe("SmsWebhook: the store failed: socket hang up");
+    // Errors that carry their own code (the store's, net/'s) go on unchanged.
+    const own = new Error("x");
+    expect(storeFailure("SmsWebhook", own)).toBe(own);
+  });
+
+  it("the store server's rate limit refuses a nonsense limit with a coded StoreError", () => {
+    const e = thrown(() => new RateLimiter({ perSecond: 0, burst: 1 }));
+    expect(StoreError.is(e, "INVALID_INPUT")).toBe(true);
+    expect((e as StoreError).field).toBe("rateLimit");
   });
 
   it("NAME_TAKEN: a record of that name written by another resource is not adopted", async () => {
