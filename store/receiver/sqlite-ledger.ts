@@ -38,25 +38,23 @@ export class SqliteLedger implements ReceiverLedger {
 
   constructor(readonly backend: SqliteBackend) {}
 
+  // Lookups read what is committed, beside the writer: see SqliteBackend.committedRead.
   loadTarget(webhookId: string): Promise<{ webhook?: TargetRow; credential?: TargetRow }> {
-    return this.backend.run(() => {
-      const w = this.backend.prepared(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`).get(webhookId) as
-        RecordDbRow | undefined;
+    return this.backend.committedRead((prepared) => {
+      const byId = prepared(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`);
+      const w = byId.get(webhookId) as RecordDbRow | undefined;
       if (!w) return {};
       const webhook = toTarget(w);
       const credentialId = webhook.data["apiCredentialId"];
       const c =
-        typeof credentialId === "string"
-          ? (this.backend.prepared(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`).get(credentialId) as
-              RecordDbRow | undefined)
-          : undefined;
+        typeof credentialId === "string" ? (byId.get(credentialId) as RecordDbRow | undefined) : undefined;
       return c ? { webhook, credential: toTarget(c) } : { webhook };
     });
   }
 
   loadRecord(id: string): Promise<TargetRow | undefined> {
-    return this.backend.run(() => {
-      const r = this.backend.prepared(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`).get(id) as
+    return this.backend.committedRead((prepared) => {
+      const r = prepared(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`).get(id) as
         RecordDbRow | undefined;
       return r && toTarget(r);
     });

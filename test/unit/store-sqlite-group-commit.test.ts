@@ -12,7 +12,7 @@ import { CoreStore } from "../../store/core";
 import { Keyring } from "../../store/crypto";
 import { StoreError } from "../../store/errors";
 import { SqliteBackend } from "../../store/sqlite/backend";
-import type { RecordInput } from "../../store/types";
+import type { AuditEntry, RecordInput } from "../../store/types";
 
 const ACTOR = { actor: "test:unit" };
 let root: string;
@@ -49,6 +49,17 @@ const credential = (name: string): RecordInput => ({
   secret: { authToken: randomBytes(16).toString("hex") },
 });
 
+const auditEntry = (recordId: string): Omit<AuditEntry, "seq"> => ({
+  at: new Date().toISOString(),
+  actor: "test:unit",
+  action: "create",
+  sandbox: "prod",
+  kind: "api-credential",
+  recordId,
+  name: recordId,
+  version: 1,
+});
+
 function rowsIn(name: string): number {
   const db = new Database(file, { readonly: true });
   try {
@@ -78,16 +89,7 @@ it("a transaction that fails in a group fails alone and leaves nothing behind", 
     store.create(credential("taken"), ACTOR),
     store.create(credential("b"), ACTOR),
     backend.transaction(async (tx) => {
-      await tx.appendAudit({
-        at: new Date().toISOString(),
-        actor: "test:unit",
-        action: "create",
-        sandbox: "prod",
-        kind: "api-credential",
-        recordId: "half-done",
-        name: "half-done",
-        version: 1,
-      });
+      await tx.appendAudit(auditEntry("half-done"));
       throw new Error("fails after a write");
     }),
   ]);
@@ -108,4 +110,46 @@ it("transactions of one group run one after the other: a later one sees an earli
   expect(first?.status).toBe("fulfilled");
   expect(second?.status).toBe("rejected");
   expect(rowsIn("same-name")).toBe(1);
+});
+
+describe("committedRead (the webhook receiver's lookups)", () => {
+  it("answers while a transaction holds the writer, with what is committed and nothing in progress", async () => {
+    await store.create(credential("committed"), ACTOR);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const writer = backend.transaction(async (tx) => {
+      await tx.appendAudit(auditEntry("in-progress"));
+      entered();
+      await held;
+    });
+    await inside;
+    const count = (sql: string): Promise<number> =>
+      backend.committedRead((prepared) => (prepared(sql).get() as { n: number }).n);
+    // Through the writer's mutex this would wait for `release()`, which comes only after it.
+    const reads = await Promise.race([
+      Promise.all([
+        count("SELECT COUNT(*) AS n FROM records WHERE name = 'committed'"),
+        count("SELECT COUNT(*) AS n FROM audit_log WHERE record_id = 'in-progress'"),
+      ]),
+      new Promise<"waited">((resolve) => setTimeout(() => resolve("waited"), 2000)),
+    ]);
+    release();
+    await writer;
+    expect(reads).toEqual([1, 0]);
+    expect(await count("SELECT COUNT(*) AS n FROM audit_log WHERE record_id = 'in-progress'")).toBe(1);
+  });
+
+  it("an in-memory database (no second connection) reads through the writer, in order", async () => {
+    const memory = new SqliteBackend(":memory:");
+    try {
+      const n = await memory.committedRead(
+        (prepared) => (prepared("SELECT COUNT(*) AS n FROM records").get() as { n: number }).n,
+      );
+      expect(n).toBe(0);
+    } finally {
+      await memory.close();
+    }
+  });
 });
