@@ -10,7 +10,8 @@
  * 10,000 profile numbers, so consent rows are both created and updated. Writes a section of
  * bench/RESULTS.md.
  *
- *   npx tsx bench/receiver/run.ts [--seconds 5]
+ *   npx tsx bench/receiver/run.ts [--seconds 5] [--only sqlite|postgres]
+ * `--only` runs one backend and prints its cells without writing RESULTS.md (for profiling a change).
  * PostgreSQL: SMSCHANNELS_TEST_PG_URL, else a throwaway cluster (scripts/start-test-postgres.sh).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -34,6 +35,10 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const DIST_CLI = path.join(ROOT, "dist", "store", "server", "cli.js");
 const SECONDS = Number(process.argv[process.argv.indexOf("--seconds") + 1] || 0) || 5;
 const SENDERS = [1, 32, 128] as const;
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+if (ONLY !== undefined && ONLY !== "sqlite" && ONLY !== "postgres") {
+  throw new Error(`--only: "${ONLY}" is neither sqlite nor postgres`);
+}
 const PUBLIC_URL = "https://hooks.bench.example";
 const AUTH_TOKEN = "bench-auth-token";
 const TEXTS = ["STOP", "START", "HELP", "hello there", "stop", "Yes"];
@@ -260,6 +265,21 @@ async function main(): Promise<void> {
   const keyring = Keyring.parse(keyText);
   const cells: Cell[] = [];
 
+  if (ONLY !== "postgres") cells.push(...(await benchSqlite(keyText, keyring)));
+  if (ONLY === "sqlite") return printOnly(cells, load);
+  const { pgVersion, settings } = await benchPostgres(keyText, keyring, cells);
+  if (ONLY === "postgres") return printOnly(cells, load);
+
+  const after = os.loadavg()[0] ?? 0;
+  writeResults(cells, { load, after, seconds: (Date.now() - t0) / 1000, pgVersion, settings });
+}
+
+function printOnly(cells: Cell[], load: number): void {
+  console.log(`load before ${load.toFixed(2)}, after ${(os.loadavg()[0] ?? 0).toFixed(2)}`);
+  console.table(cells);
+}
+
+async function benchSqlite(keyText: string, keyring: Keyring): Promise<Cell[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "smsc-bench-receiver-"));
   const file = path.join(dir, "store.db");
   const sqlite = await CoreStore.open(new SqliteBackend(file), keyring);
@@ -267,10 +287,17 @@ async function main(): Promise<void> {
     (sqlite.backend as SqliteBackend).run(
       (db) => (db.prepare("SELECT COUNT(*) AS n FROM receiver_deliveries").get() as { n: number }).n,
     );
-  cells.push(...(await bench("sqlite", file, sqlite, keyText, 1, sqliteCount)));
+  const cells = await bench("sqlite", file, sqlite, keyText, 1, sqliteCount);
   await sqlite.close();
   fs.rmSync(dir, { recursive: true, force: true });
+  return cells;
+}
 
+async function benchPostgres(
+  keyText: string,
+  keyring: Keyring,
+  cells: Cell[],
+): Promise<{ pgVersion: string; settings: { name: string; setting: string }[] }> {
   let cluster: TestCluster | undefined;
   const adminUrl = testPostgresUrl() ?? (cluster = await startTestPostgres()).url;
   const db = await createTestDatabase(adminUrl, "smsc_bench_recv");
@@ -294,9 +321,7 @@ async function main(): Promise<void> {
   await pg.close();
   await db.drop();
   await cluster?.stop();
-
-  const after = os.loadavg()[0] ?? 0;
-  writeResults(cells, { load, after, seconds: (Date.now() - t0) / 1000, pgVersion, settings });
+  return { pgVersion, settings };
 }
 
 function writeResults(
