@@ -3,7 +3,7 @@ import { StoreError } from "../../store/errors";
 import { checkReferences } from "../../store/rules";
 import type { StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
-import type { TwilioAuth } from "../twilio/client";
+import type { TwilioAuth } from "../twilio/rest";
 import { storeFailure } from "./common";
 import type { ProviderContext } from "./context";
 

@@ -1,6 +1,6 @@
 import { customRcsCredentialInputs, type CustomRcsCredentialInputs } from "../schema/customRcsCredential";
 import type { CheckFailure } from "../schema/check";
-import type { TwilioAuth } from "../twilio/client";
+import type { TwilioAuth } from "../twilio/rest";
 import { renderPayload } from "../../net/vendor/template";
 import { applyMode, fields, InputError, pick, validationMode } from "./common";
 import type { ProviderContext } from "./context";

@@ -1,5 +1,5 @@
 import { smsApiCredentialInputs, type SmsApiCredentialInputs } from "../schema/smsApiCredential";
-import type { TwilioAuth } from "../twilio/client";
+import type { TwilioAuth } from "../twilio/rest";
 import { sendVerificationMessage } from "../twilio/messages";
 import type { ValidationReport } from "../twilio/validate";
 import { applyMode, fields, InputError, pick, validationMode } from "./common";

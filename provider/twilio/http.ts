@@ -2,7 +2,7 @@ import { Agent, request, type Dispatcher } from "undici";
 import { describeNetworkCode, errorBrand, hasBrand, NetworkError } from "../../net/errors";
 import { replayOf, TRANSIENT_STATUSES, withRetry, type RetryPolicy } from "../../net/retry";
 
-/** What the `twilio` package hands its `httpClient` (a subset of its RequestClient.RequestOptions). */
+/** One request of our Twilio REST client (rest.ts); the shape the `twilio` package gave its `httpClient`. */
 export interface TwilioRequestOptions {
   method: string;
   uri: string;
@@ -14,7 +14,7 @@ export interface TwilioRequestOptions {
   timeout?: number;
 }
 
-/** The shape the `twilio` package expects back. */
+/** Twilio's answer, body unparsed. */
 export interface TwilioResponse {
   statusCode: number;
   body: string;
@@ -96,7 +96,7 @@ function formEncode(data: object): string {
 }
 
 /**
- * The `httpClient` we give the `twilio` package: honours `twilioApiUrl`, bounds every attempt with a
+ * The transport of our Twilio REST client (rest.ts): honours `twilioApiUrl`, bounds every attempt with a
  * timeout, and retries with exponential backoff and full jitter on 429, 5xx and dropped connections.
  * A POST is retried only when Twilio surely did not act on it (429, or the connection never opened):
  * a second CreateMessage after a 503 could send the message twice.

@@ -1,6 +1,6 @@
-import type { TwilioClient } from "./client";
 import { ProviderError } from "../errors";
 import { classifyTwilioError, describeTwilioFailure } from "./errors";
+import type { TwilioRest } from "./rest";
 
 export interface VerificationMessage {
   readonly to: string;
@@ -10,7 +10,7 @@ export interface VerificationMessage {
 }
 
 /** Sends the one sample message of `verifyConnection`; returns its SID. Never called in preview. */
-export async function sendVerificationMessage(client: TwilioClient, m: VerificationMessage): Promise<string> {
+export async function sendVerificationMessage(client: TwilioRest, m: VerificationMessage): Promise<string> {
   if (!m.messagingServiceSid && !m.from) {
     throw new ProviderError(
       "INVALID_INPUT",
@@ -18,14 +18,13 @@ export async function sendVerificationMessage(client: TwilioClient, m: Verificat
     );
   }
   try {
-    const msg = await client.messages.create({
-      to: m.to,
-      body: m.body,
+    return await client.createMessage({
+      To: m.to,
+      Body: m.body,
       ...(m.messagingServiceSid
-        ? { messagingServiceSid: m.messagingServiceSid }
-        : { from: m.from as string }),
+        ? { MessagingServiceSid: m.messagingServiceSid }
+        : { From: m.from as string }),
     });
-    return msg.sid;
   } catch (e) {
     throw new ProviderError(
       "TWILIO_REJECTED",

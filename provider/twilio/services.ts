@@ -1,18 +1,18 @@
-import type { TwilioClient } from "./client";
 import { ProviderError } from "../errors";
 import { classifyTwilioError, describeTwilioFailure } from "./errors";
+import type { TwilioRest } from "./rest";
 
 /** The service field a webhook of each type points: inbound messages, or delivery status. */
 export type ServiceUrlField = "inboundRequestUrl" | "statusCallback";
 
 export async function serviceUrl(
-  client: TwilioClient,
+  client: TwilioRest,
   serviceSid: string,
   field: ServiceUrlField,
 ): Promise<string | null> {
   try {
-    const s = await client.messaging.v1.services(serviceSid).fetch();
-    return (field === "inboundRequestUrl" ? s.inboundRequestUrl : s.statusCallback) ?? null;
+    const s = await client.fetchService(serviceSid);
+    return (field === "inboundRequestUrl" ? s.inbound_request_url : s.status_callback) ?? null;
   } catch (e) {
     throw new ProviderError(
       "TWILIO_REJECTED",
@@ -24,13 +24,16 @@ export async function serviceUrl(
 
 /** Points the service's field at `url` (or clears it with ""). */
 export async function setServiceUrl(
-  client: TwilioClient,
+  client: TwilioRest,
   serviceSid: string,
   field: ServiceUrlField,
   url: string,
 ): Promise<void> {
   try {
-    await client.messaging.v1.services(serviceSid).update({ [field]: url });
+    await client.updateService(
+      serviceSid,
+      field === "inboundRequestUrl" ? { InboundRequestUrl: url } : { StatusCallback: url },
+    );
   } catch (e) {
     throw new ProviderError(
       "TWILIO_REJECTED",

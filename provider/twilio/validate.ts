@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { CheckFailure } from "../schema/check";
-import { twilioClient, type TwilioAuth, type TwilioClient } from "./client";
 import { classifyTwilioError, describeTwilioFailure, type TwilioFailure } from "./errors";
 import type { TwilioHttpClient } from "./http";
+import { TwilioRest, type AccountResource, type TwilioAuth } from "./rest";
 
 export interface AccountFacts {
   readonly friendlyName?: string;
@@ -66,15 +66,15 @@ export class TwilioValidator {
     return p;
   }
 
-  client(auth: TwilioAuth): TwilioClient {
-    return twilioClient(auth, this.http);
+  client(auth: TwilioAuth): TwilioRest {
+    return new TwilioRest(auth, this.http);
   }
 
   async checkSmsCredential(c: SmsCredentialToCheck): Promise<ValidationReport> {
     const failures: CheckFailure[] = [];
     const key = authKey(c.auth);
     const client = this.client(c.auth);
-    const account = await this.once(`account:${key}`, () => fetchAccount(client, c.auth));
+    const account = await this.once(`account:${key}`, () => fetchAccount(client));
     const validatedAt = new Date().toISOString();
     if (!account.ok) {
       failures.push(this.accountFailure(c.auth, account.failure));
@@ -98,7 +98,7 @@ export class TwilioValidator {
       } else {
         servicePhoneNumbers = service.value;
         if (c.requireRcsSender) {
-          const senders = await this.once(`senders:${key}:${sid}`, () => fetchChannelSenders(client, sid));
+          const senders = await this.once(`senders:${key}:${sid}`, () => client.serviceChannelSenders(sid));
           if (!senders.ok) {
             failures.push(
               this.lookupFailure("messagingServiceSid", `the senders of ${sid}`, c.auth, senders.failure),
@@ -172,35 +172,30 @@ export class TwilioValidator {
   }
 }
 
-async function fetchAccount(client: TwilioClient, auth: TwilioAuth): Promise<AccountFacts> {
-  if ("authToken" in auth) {
-    const a = await client.api.v2010.accounts(auth.accountSid).fetch();
-    return { friendlyName: a.friendlyName, type: a.type, status: a.status };
-  }
+async function fetchAccount(client: TwilioRest): Promise<AccountFacts> {
+  const facts = (a: AccountResource): AccountFacts => ({
+    ...(a.friendly_name !== undefined ? { friendlyName: a.friendly_name } : {}),
+    ...(a.type !== undefined ? { type: a.type } : {}),
+    ...(a.status !== undefined ? { status: a.status } : {}),
+  });
+  if ("authToken" in client.auth) return facts(await client.fetchAccount());
   // A Standard API key may not read the Account resource; listing one incoming number is a call
   // every key may make, and it proves the key belongs to this account.
-  await client.api.v2010.accounts(auth.accountSid).incomingPhoneNumbers.page({ pageSize: 1 });
+  await client.incomingNumbers({ pageSize: 1 });
   try {
-    const a = await client.api.v2010.accounts(auth.accountSid).fetch();
-    return { friendlyName: a.friendlyName, type: a.type, status: a.status };
+    return facts(await client.fetchAccount());
   } catch (e) {
     if (classifyTwilioError(e).kind === "auth") return {};
     throw e;
   }
 }
 
-async function fetchServiceNumbers(client: TwilioClient, sid: string): Promise<string[]> {
-  await client.messaging.v1.services(sid).fetch();
-  const numbers = await client.messaging.v1.services(sid).phoneNumbers.list({ pageSize: 100 });
-  return numbers.map((n) => n.phoneNumber);
+async function fetchServiceNumbers(client: TwilioRest, sid: string): Promise<string[]> {
+  await client.fetchService(sid);
+  return client.servicePhoneNumbers(sid);
 }
 
-async function fetchChannelSenders(client: TwilioClient, sid: string): Promise<string[]> {
-  const senders = await client.messaging.v1.services(sid).channelSenders.list({ pageSize: 100 });
-  return senders.map((s) => s.sender);
-}
-
-async function accountHasNumber(client: TwilioClient, phoneNumber: string): Promise<boolean> {
-  const page = await client.incomingPhoneNumbers.page({ phoneNumber, pageSize: 1 });
-  return page.instances.some((n) => n.phoneNumber === phoneNumber);
+async function accountHasNumber(client: TwilioRest, phoneNumber: string): Promise<boolean> {
+  const numbers = await client.incomingNumbers({ phoneNumber, pageSize: 1 });
+  return numbers.includes(phoneNumber);
 }

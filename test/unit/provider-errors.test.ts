@@ -12,8 +12,8 @@ import {
 } from "../../provider/errors";
 import { createOrAdopt, storeFailure } from "../../provider/handlers/common";
 import { handlersFor, type ResourceTypeName } from "../../provider/handlers";
-import type { TwilioClient } from "../../provider/twilio/client";
 import { sendVerificationMessage } from "../../provider/twilio/messages";
+import type { TwilioRest } from "../../provider/twilio/rest";
 import { serviceUrl, setServiceUrl } from "../../provider/twilio/services";
 import { StoreError } from "../../store/errors";
 import { RateLimiter } from "../../store/server/rate-limit";
@@ -51,17 +51,18 @@ const record = (ownerUrn: string): StoredRecord => ({
   updatedAt: "2026-01-01T00:00:00Z",
 });
 
-/** A Twilio client whose every call fails as the SDK does on a 400. */
-function refusingTwilio(): { client: TwilioClient; failure: Error } {
+/** A Twilio client whose every call fails as our REST client does on a 400. */
+function refusingTwilio(): { client: TwilioRest; failure: Error } {
   const failure = Object.assign(new Error("The 'To' number is not a valid phone number."), {
     status: 400,
     code: 21211,
   });
   const fail = () => Promise.reject(failure);
   const client = {
-    messages: { create: fail },
-    messaging: { v1: { services: () => ({ fetch: fail, update: fail }) } },
-  } as unknown as TwilioClient;
+    createMessage: fail,
+    fetchService: fail,
+    updateService: fail,
+  } as unknown as TwilioRest;
   return { client, failure };
 }
 

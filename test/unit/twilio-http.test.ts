@@ -6,8 +6,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import RestException from "twilio/lib/base/RestException";
-import { twilioClient } from "../../provider/twilio/client";
 import { classifyTwilioError, describeTwilioFailure, type TwilioFailure } from "../../provider/twilio/errors";
 import {
   rewriteTwilioUrl,
@@ -15,6 +13,7 @@ import {
   TwilioUnreachableError,
   type TwilioHttpOptions,
 } from "../../provider/twilio/http";
+import { TwilioRest, TwilioRestError } from "../../provider/twilio/rest";
 import { freePort, startRecordingServer, type Handler, type TestServer } from "../support/http-server";
 
 const servers: TestServer[] = [];
@@ -512,8 +511,8 @@ describe("TwilioHttpClient network failures", () => {
 });
 
 describe("classifyTwilioError", () => {
-  function rest(statusCode: number, body: unknown): RestException {
-    return new RestException({ statusCode, body: typeof body === "string" ? body : JSON.stringify(body) });
+  function rest(statusCode: number, body: unknown): TwilioRestError {
+    return new TwilioRestError(statusCode, typeof body === "string" ? body : JSON.stringify(body));
   }
 
   it.each([
@@ -602,7 +601,7 @@ describe("describeTwilioFailure", () => {
   });
 });
 
-describe("through the twilio package", () => {
+describe("through our Twilio REST client", () => {
   it("a 401 from the server becomes an auth failure naming 20003 and its link, without the token", async () => {
     const link = "https://www.twilio.com/docs/errors/20003";
     const s = await serve((_req, res) => {
@@ -611,9 +610,8 @@ describe("through the twilio package", () => {
     });
     const token = randomBytes(16).toString("hex");
     const { c } = recordingClient(s.base);
-    const err = await twilioClient({ accountSid: ACCOUNT, authToken: token }, c)
-      .api.v2010.accounts(ACCOUNT)
-      .fetch()
+    const err = await new TwilioRest({ accountSid: ACCOUNT, authToken: token }, c)
+      .fetchAccount()
       .catch((e: unknown) => e);
     const f = classifyTwilioError(err);
     expect(f).toMatchObject({ kind: "auth", status: 401, code: 20003, moreInfo: link });

@@ -1,0 +1,129 @@
+/**
+ * Our Twilio REST client (provider/twilio/rest.ts) against the emulator: the calls the provider
+ * makes, both ways of signing in, paging, writes, and Twilio's errors with their codes. It replaced
+ * the `twilio` package in the provider process (issue 13); the last test pins that it stays out.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { classifyTwilioError, describeTwilioFailure } from "../../provider/twilio/errors";
+import { TwilioHttpClient } from "../../provider/twilio/http";
+import { TwilioRest, TwilioRestError } from "../../provider/twilio/rest";
+import { TwilioEmulator } from "../twilio-emulator";
+
+let twilio: TwilioEmulator;
+let http: TwilioHttpClient;
+
+beforeAll(async () => {
+  twilio = await TwilioEmulator.start({ links: "twilio" });
+  http = new TwilioHttpClient({ apiUrl: twilio.url, maxAttempts: 1 });
+});
+
+afterAll(async () => {
+  await http.close();
+  await twilio.stop();
+});
+
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
+describe("TwilioRest", () => {
+  it("fetches the account with its auth token", async () => {
+    const a = twilio.addAccount({ friendlyName: "Rest Co" });
+    const account = await new TwilioRest({ accountSid: a.sid, authToken: a.authToken }, http).fetchAccount();
+    expect(account).toMatchObject({ friendly_name: "Rest Co", status: a.status, type: a.type });
+  });
+
+  it("signs in with an API key as the key, naming the account in the path", async () => {
+    const a = twilio.addAccount();
+    const key = twilio.addApiKey(a.sid, "standard");
+    twilio.addIncomingNumber(a.sid, "+14155550170");
+    const rest = new TwilioRest({ accountSid: a.sid, apiKeySid: key.sid, apiKeySecret: key.secret }, http);
+    expect(await rest.incomingNumbers({ pageSize: 1 })).toEqual(["+14155550170"]);
+  });
+
+  it("filters incoming numbers by phone number", async () => {
+    const a = twilio.addAccount();
+    twilio.addIncomingNumber(a.sid, "+14155550171");
+    twilio.addIncomingNumber(a.sid, "+14155550172");
+    const rest = new TwilioRest({ accountSid: a.sid, authToken: a.authToken }, http);
+    expect(await rest.incomingNumbers({ pageSize: 1, phoneNumber: "+14155550172" })).toEqual([
+      "+14155550172",
+    ]);
+    expect(await rest.incomingNumbers({ pageSize: 1, phoneNumber: "+14155550179" })).toEqual([]);
+  });
+
+  it("follows next_page_url (a Twilio origin, rewritten) through every page of a service's numbers", async () => {
+    const a = twilio.addAccount();
+    const numbers = Array.from({ length: 230 }, (_, i) => `+1415556${String(i).padStart(4, "0")}`);
+    const s = twilio.addService(a.sid, { phoneNumbers: numbers, channelSenders: ["rcs:acme_agent"] });
+    const rest = new TwilioRest({ accountSid: a.sid, authToken: a.authToken }, http);
+    expect((await rest.servicePhoneNumbers(s.sid)).sort()).toEqual([...numbers].sort());
+    expect(await rest.serviceChannelSenders(s.sid)).toEqual(["rcs:acme_agent"]);
+  });
+
+  it("reads and writes a service's webhook fields", async () => {
+    const a = twilio.addAccount();
+    const s = twilio.addService(a.sid);
+    const rest = new TwilioRest({ accountSid: a.sid, authToken: a.authToken }, http);
+    await rest.updateService(s.sid, { InboundRequestUrl: "https://hooks.example/in" });
+    await rest.updateService(s.sid, { StatusCallback: "https://hooks.example/status" });
+    expect(await rest.fetchService(s.sid)).toMatchObject({
+      inbound_request_url: "https://hooks.example/in",
+      status_callback: "https://hooks.example/status",
+    });
+    expect(twilio.getService(s.sid)).toMatchObject({ inboundRequestUrl: "https://hooks.example/in" });
+  });
+
+  it("creates a message and returns its sid", async () => {
+    const a = twilio.addAccount();
+    const s = twilio.addService(a.sid, { phoneNumbers: ["+14155550180"] });
+    const rest = new TwilioRest({ accountSid: a.sid, authToken: a.authToken }, http);
+    const sid = await rest.createMessage({ To: "+14155550181", Body: "hello", MessagingServiceSid: s.sid });
+    expect(sid).toMatch(/^(SM|MM)[0-9a-f]{32}$/);
+    expect(twilio.messages.find((m) => m.sid === sid)).toMatchObject({
+      to: "+14155550181",
+      body: "hello",
+      messagingServiceSid: s.sid,
+    });
+  });
+
+  it("a wrong token is Twilio's 20003, classified as auth, and the error never holds the token", async () => {
+    const a = twilio.addAccount();
+    const wrong = "0".repeat(32);
+    const e = await rejection(new TwilioRest({ accountSid: a.sid, authToken: wrong }, http).fetchAccount());
+    expect(e).toBeInstanceOf(TwilioRestError);
+    const f = classifyTwilioError(e);
+    expect(f).toMatchObject({ kind: "auth", status: 401, code: 20003 });
+    expect(describeTwilioFailure(f)).toContain("Twilio error 20003");
+    expect(JSON.stringify(e) + String(e)).not.toContain(wrong);
+  });
+
+  it("an unknown service is 20404, not-found", async () => {
+    const a = twilio.addAccount();
+    const rest = new TwilioRest({ accountSid: a.sid, authToken: a.authToken }, http);
+    const f = classifyTwilioError(await rejection(rest.fetchService(`MG${"1".repeat(32)}`)));
+    expect(f).toMatchObject({ kind: "not-found", status: 404, code: 20404 });
+  });
+
+  it("the provider's handlers validate a credential without loading the twilio package", async () => {
+    const a = twilio.addAccount();
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", path.join(__dirname, "fixtures", "twilio-modules-child.ts")],
+        {
+          env: { ...process.env, TWILIO_URL: twilio.url, TWILIO_ACCOUNT: a.sid, TWILIO_TOKEN: a.authToken },
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      let stdout = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`child exited ${code}`))));
+    });
+    expect(JSON.parse(out.trim())).toEqual({ failures: 0, twilioModules: 0 });
+  }, 60_000);
+});
