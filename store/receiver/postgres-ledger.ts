@@ -97,6 +97,7 @@ export class PostgresLedger implements ReceiverLedger {
       `SELECT ${RECORD_COLUMNS} FROM records
        WHERE id = $1 OR id = (SELECT data->>'apiCredentialId' FROM records WHERE id = $1 AND kind = 'webhook')`,
       [webhookId],
+      "smsc_receiver_target",
     );
     const w = rows.find((r) => r.id === webhookId);
     if (!w) return {};
@@ -115,24 +116,28 @@ export class PostgresLedger implements ReceiverLedger {
 
   async recordInbound(d: InboundDelivery): Promise<Recorded> {
     const o = d.outbox;
-    const { rows } = await this.backend.query<{ fresh: boolean }>(RECORD_INBOUND, [
-      d.sandbox,
-      d.webhookId,
-      d.dedupeKey,
-      d.messageId,
-      d.profileNumber,
-      d.sender,
-      d.category,
-      d.keyword ?? null,
-      d.reply ?? null,
-      d.at,
-      d.consent ?? null,
-      o?.id ?? null,
-      o?.credentialId ?? null,
-      o?.to ?? null,
-      o?.from ?? null,
-      o?.body ?? null,
-    ]);
+    const { rows } = await this.backend.query<{ fresh: boolean }>(
+      RECORD_INBOUND,
+      [
+        d.sandbox,
+        d.webhookId,
+        d.dedupeKey,
+        d.messageId,
+        d.profileNumber,
+        d.sender,
+        d.category,
+        d.keyword ?? null,
+        d.reply ?? null,
+        d.at,
+        d.consent ?? null,
+        o?.id ?? null,
+        o?.credentialId ?? null,
+        o?.to ?? null,
+        o?.from ?? null,
+        o?.body ?? null,
+      ],
+      "smsc_receiver_inbound",
+    );
     if (rows[0]?.fresh) return { duplicate: false, ...(d.reply !== undefined ? { reply: d.reply } : {}) };
     return this.repeat(d);
   }
@@ -148,16 +153,11 @@ export class PostgresLedger implements ReceiverLedger {
   }
 
   async recordStatus(d: StatusDelivery): Promise<Recorded> {
-    const { rows } = await this.backend.query<{ fresh: boolean }>(RECORD_STATUS, [
-      d.sandbox,
-      d.webhookId,
-      d.dedupeKey,
-      d.messageId,
-      d.at,
-      d.status,
-      d.errorCode ?? null,
-      d.rank,
-    ]);
+    const { rows } = await this.backend.query<{ fresh: boolean }>(
+      RECORD_STATUS,
+      [d.sandbox, d.webhookId, d.dedupeKey, d.messageId, d.at, d.status, d.errorCode ?? null, d.rank],
+      "smsc_receiver_status",
+    );
     return rows[0]?.fresh ? { duplicate: false } : { duplicate: true };
   }
 
