@@ -51,6 +51,7 @@ function authKey(auth: TwilioAuth): string {
  */
 export class TwilioValidator {
   private readonly memo = new Map<string, Promise<Outcome<unknown>>>();
+  private readonly clients = new Map<string, TwilioRest>();
 
   constructor(private readonly http: TwilioHttpClient) {}
 
@@ -66,14 +67,20 @@ export class TwilioValidator {
     return p;
   }
 
-  client(auth: TwilioAuth): TwilioRest {
-    return new TwilioRest(auth, this.http);
+  /** One client per credential for the life of the process (keyed like the memo: a new secret is a new client). */
+  client(auth: TwilioAuth, key: string = authKey(auth)): TwilioRest {
+    let c = this.clients.get(key);
+    if (!c) {
+      c = new TwilioRest(auth, this.http);
+      this.clients.set(key, c);
+    }
+    return c;
   }
 
   async checkSmsCredential(c: SmsCredentialToCheck): Promise<ValidationReport> {
     const failures: CheckFailure[] = [];
     const key = authKey(c.auth);
-    const client = this.client(c.auth);
+    const client = this.client(c.auth, key);
     const account = await this.once(`account:${key}`, () => fetchAccount(client));
     const validatedAt = new Date().toISOString();
     if (!account.ok) {

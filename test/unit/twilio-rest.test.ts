@@ -8,6 +8,7 @@ import path from "node:path";
 import { classifyTwilioError, describeTwilioFailure } from "../../provider/twilio/errors";
 import { TwilioHttpClient } from "../../provider/twilio/http";
 import { TwilioRest, TwilioRestError } from "../../provider/twilio/rest";
+import { TwilioValidator } from "../../provider/twilio/validate";
 import { TwilioEmulator } from "../twilio-emulator";
 
 let twilio: TwilioEmulator;
@@ -126,4 +127,27 @@ describe("TwilioRest", () => {
     });
     expect(JSON.parse(out.trim())).toEqual({ failures: 0, twilioModules: 0 });
   }, 60_000);
+});
+
+describe("TwilioValidator clients", () => {
+  it("builds one client per credential for the process, a new one for a new secret", async () => {
+    const a = twilio.addAccount();
+    const v = new TwilioValidator(http);
+    const first = v.client({ accountSid: a.sid, authToken: a.authToken });
+    expect(v.client({ accountSid: a.sid, authToken: a.authToken })).toBe(first);
+    expect(v.client({ accountSid: a.sid, authToken: "f".repeat(32) })).not.toBe(first);
+    const key = twilio.addApiKey(a.sid, "main");
+    const byKey = v.client({ accountSid: a.sid, apiKeySid: key.sid, apiKeySecret: key.secret });
+    expect(byKey).not.toBe(first);
+    expect(v.client({ accountSid: a.sid, apiKeySid: key.sid, apiKeySecret: key.secret })).toBe(byKey);
+    // And the checks of many resources on one credential ask Twilio once.
+    const before = twilio.requests.length;
+    const reports = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        v.checkSmsCredential({ auth: { accountSid: a.sid, authToken: a.authToken } }),
+      ),
+    );
+    expect(reports.every((r) => r.failures.length === 0)).toBe(true);
+    expect(twilio.requests.length - before).toBe(1);
+  });
 });
