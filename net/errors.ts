@@ -65,9 +65,12 @@ export const SERVER_CERT_UNTRUSTED: ReadonlySet<string> = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
-/** A failure that another try will not fix. */
+/**
+ * A failure that another try will not fix: an untrusted certificate, or an address the SSRF guard
+ * refuses (net/ssrf.ts; the string is repeated here so this module imports nothing).
+ */
 export function permanentFailure(code: string): boolean {
-  return SERVER_CERT_UNTRUSTED.has(code);
+  return SERVER_CERT_UNTRUSTED.has(code) || code === "SSRF_BLOCKED";
 }
 
 /** A network code in words, for messages; the code itself when there are none better. */
@@ -81,6 +84,8 @@ export function describeNetworkCode(code: string): string {
     case "ENOTFOUND":
     case "EAI_AGAIN":
       return "host not found";
+    case "SSRF_BLOCKED":
+      return "address not allowed: not a public host";
     default:
       return code;
   }
@@ -89,23 +94,30 @@ export function describeNetworkCode(code: string): string {
 const NETWORK_ERROR = errorBrand("NetworkError");
 
 /**
- * No answer from `url` after `attempts` tries. `code` is stable ("unreachable"); `reason` is the
- * network code (ECONNREFUSED, "timed out", …); `cause` is the last low-level error. Never holds a
- * credential: the message names the origin and path only.
+ * `unreachable`: no answer after the tries. `SSRF_BLOCKED`: the SSRF guard refused the address
+ * before a byte was sent (net/ssrf.ts); never retried.
+ */
+export type NetworkErrorCode = "unreachable" | "SSRF_BLOCKED";
+
+/**
+ * No answer from `url` after `attempts` tries, or a connection the SSRF guard refused. `code` is
+ * stable (NetworkErrorCode); `reason` is the network code (ECONNREFUSED, "timed out", …); `cause`
+ * is the last low-level error. Never holds a credential: the message names the origin and path only.
  */
 export class NetworkError extends Error {
   override readonly name: string = "NetworkError";
   readonly [NETWORK_ERROR] = true;
-  readonly code = "unreachable" as const;
+  readonly code: NetworkErrorCode;
   constructor(
     message: string,
-    /** Origin and path, no query, no userinfo. */
+    /** Origin and path, no query, no userinfo (a refused connection: its host). */
     readonly url: string,
     readonly reason: string,
     readonly attempts: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: NetworkErrorCode },
   ) {
-    super(message, options);
+    super(message, options && "cause" in options ? { cause: options.cause } : undefined);
+    this.code = options?.code ?? "unreachable";
   }
 
   /** Works across realms and across copies of this package. */

@@ -12,6 +12,8 @@ export interface ProviderSettings {
   readonly twilioApiUrl?: string;
   readonly webhookBaseUrl?: string;
   readonly twilioTimeoutMs: number;
+  /** Custom-vendor URLs may reach loopback, private and metadata hosts (emulators, tests); see net/ssrf.ts. */
+  readonly allowPrivateVendorHosts: boolean;
 }
 
 export interface ConfigSource {
@@ -27,6 +29,7 @@ const KEYS = {
   twilioApiUrl: "SMSCHANNELS_TWILIO_API_URL",
   webhookBaseUrl: "SMSCHANNELS_WEBHOOK_BASE_URL",
   twilioTimeoutMs: "SMSCHANNELS_TWILIO_TIMEOUT_MS",
+  allowPrivateVendorHosts: "SMSCHANNELS_ALLOW_PRIVATE_VENDOR_HOSTS",
 } as const;
 
 /** A bad setting, named by its stack config key and its environment variable. */
@@ -77,6 +80,13 @@ export function resolveSettings(
   if (!Number.isInteger(timeout) || timeout < 100 || timeout > 120_000) {
     throw new ConfigError("twilioTimeoutMs", "must be a whole number of milliseconds from 100 to 120000");
   }
+  const allowPrivate = read("allowPrivateVendorHosts") ?? "false";
+  if (allowPrivate !== "true" && allowPrivate !== "false") {
+    throw new ConfigError(
+      "allowPrivateVendorHosts",
+      `must be "true" or "false", got ${JSON.stringify(allowPrivate)}`,
+    );
+  }
   const storeUrl = checkUrl("storeUrl", read("storeUrl"));
   const storeToken = read("storeToken");
   const storeKey = read("storeKey");
@@ -92,5 +102,6 @@ export function resolveSettings(
     ...(twilioApiUrl ? { twilioApiUrl } : {}),
     ...(webhookBaseUrl ? { webhookBaseUrl } : {}),
     twilioTimeoutMs: timeout,
+    allowPrivateVendorHosts: allowPrivate === "true",
   };
 }

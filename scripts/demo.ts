@@ -88,6 +88,8 @@ async function main(): Promise<void> {
     const set = (key: string, value: string, secret = false) =>
       pulumi(["config", "set", key, secret ? "--secret" : "--plaintext", "--", value], { quiet: true });
     await set("smschannels:twilioApiUrl", emu.url);
+    // The emulator is on loopback: vendor URLs may reach it only with this set (never in production).
+    await set("smschannels:allowPrivateVendorHosts", "true");
     await set("smschannels:storePath", storePath);
     await set("smschannels:storeKey", storeKey, true);
     await set("twilioAccountSid", account.sid);

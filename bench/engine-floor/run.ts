@@ -167,6 +167,7 @@ async function main(): Promise<void> {
         "bench:twilioUrl": twilio.url,
         "bench:accounts": JSON.stringify(accounts.map(({ token: _t, ...a }) => a)),
         "smschannels:twilioApiUrl": twilio.url,
+        "smschannels:allowPrivateVendorHosts": "true", // the RCS vendor is the loopback emulator
         "smschannels:webhookBaseUrl": "https://hooks.engine-floor.example",
       },
       secrets: Object.fromEntries(accounts.map((a, i) => [`bench:token${i}`, a.token])),

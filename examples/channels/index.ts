@@ -1,5 +1,7 @@
 // The example stack: a platform team's SMS and RCS channel set-up. `npm run demo` runs it against the
-// local Twilio emulator; leave `smschannels:twilioApiUrl` unset to run it against Twilio itself.
+// local Twilio emulator; leave `smschannels:twilioApiUrl` unset to run it against Twilio itself. The
+// emulator is on loopback, so the demo also sets `smschannels:allowPrivateVendorHosts` to `true` (the
+// RCS credential's providerUrl points at it); never set that against real vendors.
 import * as pulumi from "@pulumi/pulumi";
 import { ChannelConfiguration, CustomRcsCredential, SmsApiCredential, SmsWebhook } from "pulumi-sms-channels";
 

@@ -10,6 +10,7 @@
 import type { LookupFunction } from "node:net";
 import type { Dispatcher } from "undici";
 import { withRetry } from "../retry";
+import { guardConnection, guardLookup, SSRF_BLOCKED } from "../ssrf";
 import type { VendorAuth } from "./auth";
 import { CustomVendorError } from "./errors";
 import { exchangeWithin, retryPolicyOf, type Exchange, type VendorRetryOptions } from "./exchange";
@@ -46,6 +47,13 @@ export interface CustomVendorClientOptions extends VendorRetryOptions {
   readonly lookup?: LookupFunction | undefined;
   /** Checks each new connection before the request is sent; a returned error fails the request. */
   readonly checkConnection?: ((to: ConnectedTo) => Error | undefined) | undefined;
+  /**
+   * Lets providerUrl and tokenUrl reach loopback, private, link-local and metadata addresses
+   * (emulators, tests). Default false: the SSRF guard (net/ssrf.ts) refuses them at connect time.
+   */
+  readonly allowPrivateHosts?: boolean | undefined;
+  /** How the user lifts the guard, for its message (default: the provider's config key and variable). */
+  readonly howToAllowPrivateHosts?: string | undefined;
 }
 
 /**
@@ -59,12 +67,16 @@ export class CustomVendorClient {
 
   constructor(private readonly options: CustomVendorClientOptions = {}) {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    this.pools = new ConnectionPools({
-      ca: options.ca,
-      timeoutMs,
-      lookup: options.lookup,
-      checkConnection: options.checkConnection,
-    });
+    let { lookup, checkConnection } = options;
+    if (options.allowPrivateHosts !== true) {
+      // After DNS (lookup) and again on the connected socket (an IP literal, a rebind): see net/ssrf.ts.
+      const guard = { howToAllow: options.howToAllowPrivateHosts };
+      const check = guardConnection(guard);
+      const given = checkConnection;
+      lookup = guardLookup(lookup, guard);
+      checkConnection = (to) => check(to) ?? given?.(to);
+    }
+    this.pools = new ConnectionPools({ ca: options.ca, timeoutMs, lookup, checkConnection });
     this.exchange = exchangeWithin(timeoutMs);
     this.tokens = new TokenCache(this.exchange, this.pools, options);
   }
@@ -159,6 +171,18 @@ export class CustomVendorClient {
     );
     if (outcome.kind === "answer") return outcome.answer;
     const failure = this.pools.failureOf(outcome.error, url, p.mtls);
+    if (failure.code === SSRF_BLOCKED) {
+      throw new CustomVendorError(
+        "blocked",
+        `providerUrl ${where}: ${failure.text}`,
+        where,
+        undefined,
+        failure.code,
+        {
+          cause: outcome.error,
+        },
+      );
+    }
     throw new CustomVendorError(
       failure.clientCertRefused ? "auth-failed" : "unreachable",
       redact(

@@ -7,6 +7,8 @@ import { errorBrand, hasBrand } from "../errors";
 export type CustomVendorErrorCode =
   /** No HTTP answer: connection refused or dropped, DNS, timeout, or the server's certificate is not trusted. */
   | "unreachable"
+  /** The SSRF guard refused the URL's host or the address it resolved to (net/ssrf.ts); nothing was sent. */
+  | "blocked"
   /** The vendor refused the credentials: HTTP 401/403, or the TLS client certificate was refused or unusable. */
   | "auth-failed"
   /** The vendor answered with any other non-2xx status (a redirect included: none is followed). */

@@ -10,7 +10,8 @@ import { readFileSync } from "node:fs";
 import type { LookupFunction, Socket } from "node:net";
 import { createSecureContext, rootCertificates } from "node:tls";
 import { Agent, buildConnector, errors as undiciErrors } from "undici";
-import { describeNetworkCode, networkErrorCode, SERVER_CERT_UNTRUSTED } from "../errors";
+import { describeNetworkCode, NetworkError, networkErrorCode, SERVER_CERT_UNTRUSTED } from "../errors";
+import { SSRF_BLOCKED } from "../ssrf";
 import type { Mtls } from "./auth";
 import { CustomVendorError } from "./errors";
 
@@ -155,6 +156,15 @@ export class ConnectionPools {
         : undefined;
       if (seen !== undefined && seen !== "UND_ERR_SOCKET") code = seen;
     }
+    if (code === SSRF_BLOCKED) {
+      // The guard's own message names the host, why, and how to allow it; it holds no secret.
+      return {
+        code,
+        text: refusalOf(e)?.message ?? describeNetworkCode(code),
+        clientCertRefused: false,
+        serverCertUntrusted: false,
+      };
+    }
     let text = describeCode(code, this.options.timeoutMs);
     if ((code === "UND_ERR_SOCKET" || code === "ECONNRESET") && url.protocol === "https:") {
       // Some servers (Node's among them) drop a refused client certificate without a TLS alert.
@@ -169,6 +179,16 @@ export class ConnectionPools {
       serverCertUntrusted: SERVER_CERT_UNTRUSTED.has(code),
     };
   }
+}
+
+/** The SSRF guard's refusal along the `cause` chain. */
+function refusalOf(e: unknown): NetworkError | undefined {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 4 && typeof cur === "object" && cur !== null; depth++) {
+    if (NetworkError.isInstance(cur) && cur.code === SSRF_BLOCKED) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 export function sha256(s: string): string {

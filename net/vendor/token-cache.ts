@@ -10,6 +10,7 @@ import type { ConnectionPools } from "./pools";
 import { sha256 } from "./pools";
 import { excerpt, redact, safeUrl, type Secrets } from "./redact";
 import { withRetry } from "../retry";
+import { SSRF_BLOCKED } from "../ssrf";
 
 /** Lifetime assumed when a token answer has no `expires_in`; a 401 still triggers a refetch. */
 const DEFAULT_TOKEN_LIFETIME_S = 300;
@@ -87,6 +88,18 @@ export class TokenCache {
     );
     if (outcome.kind === "failed") {
       const failure = this.pools.failureOf(outcome.error, url, false);
+      if (failure.code === SSRF_BLOCKED) {
+        throw new CustomVendorError(
+          "blocked",
+          `auth.tokenUrl ${where}: ${failure.text}`,
+          where,
+          undefined,
+          failure.code,
+          {
+            cause: outcome.error,
+          },
+        );
+      }
       throw new CustomVendorError(
         "token-failed",
         redact(

@@ -48,7 +48,10 @@ export class ProviderContext {
 
   /** The custom-vendor transport, with its OAuth2 token cache, shared by every custom credential. */
   vendorClient(): CustomVendorClient {
-    this.vendor ??= new CustomVendorClient({ timeoutMs: this.settings.twilioTimeoutMs });
+    this.vendor ??= new CustomVendorClient({
+      timeoutMs: this.settings.twilioTimeoutMs,
+      allowPrivateHosts: this.settings.allowPrivateVendorHosts,
+    });
     return this.vendor;
   }
 

@@ -2,6 +2,8 @@ import { customRcsCredentialInputs, type CustomRcsCredentialInputs } from "../sc
 import type { CheckFailure } from "../schema/check";
 import type { TwilioAuth } from "../twilio/rest";
 import { renderPayload } from "../../net/vendor/template";
+import { ALLOW_PRIVATE_VENDOR_HOSTS_HINT, forbiddenHostname } from "../../net/ssrf";
+import { isUnknown } from "../schema/check";
 import { applyMode, fields, InputError, pick, validationMode } from "./common";
 import type { ProviderContext } from "./context";
 import { recordHandlers, same } from "./record";
@@ -78,6 +80,40 @@ async function validate(
   return { failures: applyMode(mode, v.name, failures), validatedAt: report.validatedAt };
 }
 
+/**
+ * A vendor URL whose host is a forbidden IP literal or host name (net/ssrf.ts), refused in preview;
+ * a name that only resolves to such an address is refused when the connection is made.
+ */
+function privateHostFailures(ctx: ProviderContext, news: Record<string, unknown>): CheckFailure[] {
+  if (ctx.settings.allowPrivateVendorHosts) return [];
+  const auth = news["auth"];
+  const urls: Array<[string, unknown]> = [
+    ["providerUrl", news["providerUrl"]],
+    [
+      "auth.tokenUrl",
+      typeof auth === "object" && auth !== null ? (auth as Record<string, unknown>)["tokenUrl"] : undefined,
+    ],
+  ];
+  const failures: CheckFailure[] = [];
+  for (const [property, value] of urls) {
+    if (typeof value !== "string" || isUnknown(value)) continue;
+    let host: string;
+    try {
+      host = new URL(value).hostname;
+    } catch {
+      continue; // the schema reports it
+    }
+    const why = forbiddenHostname(host);
+    if (why !== undefined) {
+      failures.push({
+        property,
+        reason: `${host} is ${why}, not a public host: vendor URLs may reach only public addresses (to allow it, ${ALLOW_PRIVATE_VENDOR_HOSTS_HINT})`,
+      });
+    }
+  }
+  return failures;
+}
+
 /** Non-secret facts about the auth, for outputs: its type and the names it uses, never a secret. */
 function authSummary(v: CustomRcsCredentialInputs): Record<string, string> {
   switch (v.auth.type) {
@@ -119,6 +155,8 @@ export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
   plainFields: ["sandbox", "name", ...DATA_FIELDS, "verifyConnection", "validation"],
   secretFields: ["auth", "headers"],
   checkNeeds: ["providerUrl", "auth", "messagingServiceSid", "validation"],
+
+  checkSettings: privateHostFailures,
 
   async checkKnown(ctx, v) {
     return (await validate(ctx, v)).failures;

@@ -56,6 +56,8 @@ export interface RecordResourceSpec<V extends BaseInputs> {
    * `runtime` scope), or undefined when it does not.
    */
   readsSecrets?(ctx: ProviderContext, v: V): string | undefined;
+  /** Checks of the raw inputs that depend on the provider's settings (known values only; run in preview). */
+  checkSettings?(ctx: ProviderContext, news: Inputs): CheckFailure[];
   /** Checks that need other systems (Twilio, the store), run once the values are known. */
   checkKnown?(ctx: ProviderContext, v: V): Promise<CheckFailure[]>;
   prepare(
@@ -110,7 +112,11 @@ export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>
   return {
     async check(ctx, olds, news) {
       const parsed = parseInputs(spec.schema, news, spec.crossFieldGuard);
-      const failures = [...parsed.failures, ...referenceSandboxFailures(spec.type, news)];
+      const failures = [
+        ...parsed.failures,
+        ...referenceSandboxFailures(spec.type, news),
+        ...(spec.checkSettings?.(ctx, news) ?? []),
+      ];
       if (failures.length === 0 && parsed.value) {
         const why = spec.readsSecrets?.(ctx, parsed.value);
         failures.push(

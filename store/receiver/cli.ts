@@ -23,7 +23,13 @@ export interface ReceiveOptions {
   readonly onListening?: (url: string) => void;
   /** Sends custom-vendor replies from the outbox (default: through net/vendor's client). */
   readonly sender?: ReplySender;
+  /** Lets replies reach loopback, private and metadata hosts (emulators, tests); default: refused (net/ssrf.ts). */
+  readonly allowPrivateVendorHosts?: boolean;
 }
+
+/** How the receiver's SSRF guard is lifted, for its refusals. */
+export const RECEIVER_ALLOW_PRIVATE_HINT =
+  "start the receiver with --allow-private-vendor-hosts (or SMSCHANNELS_ALLOW_PRIVATE_VENDOR_HOSTS=true) for emulators and tests";
 
 export async function receive(o: ReceiveOptions): Promise<number> {
   const { ledger, where, file } = await openLedger(o.database, {
@@ -39,7 +45,12 @@ export async function receive(o: ReceiveOptions): Promise<number> {
       maxBodyBytes: o.maxBodyBytes,
       shutdownTimeoutMs: o.shutdownTimeoutMs,
     });
-    const vendor = o.sender ? undefined : new VendorReplySender();
+    const vendor = o.sender
+      ? undefined
+      : new VendorReplySender({
+          allowPrivateHosts: o.allowPrivateVendorHosts === true,
+          howToAllowPrivateHosts: RECEIVER_ALLOW_PRIVATE_HINT,
+        });
     const worker = new OutboxWorker({
       ledger,
       keyring,

@@ -28,6 +28,9 @@ export const USAGE = `Usage:
   pulumi-sms-channels-store migrate --database <db>
   pulumi-sms-channels-store receive --database <postgres://...|./store.db> --public-url <webhookBaseUrl>
                                    [--listen 127.0.0.1:8788] [--max-body-bytes 65536] [--shutdown-timeout 10]
+                                   [--allow-private-vendor-hosts]
+      replies to custom vendors refuse loopback, private, link-local and metadata addresses unless
+      --allow-private-vendor-hosts (or SMSCHANNELS_ALLOW_PRIVATE_VENDOR_HOSTS=true) allows them.
   pulumi-sms-channels-store consents list --database <db> --sandbox <name> [--number <E.164>] [--json]
   pulumi-sms-channels-store messages show --database <db> --sandbox <name> <message-id>
   pulumi-sms-channels-store rekey   --database <postgres://...|./store.db> [--batch-size 100]
@@ -39,6 +42,7 @@ Environment:
                               receive: else the key file beside a SQLite store)
   SMSCHANNELS_WEBHOOK_BASE_URL  used when --public-url is not given
   SMSCHANNELS_STORE_DATABASE  used when --database is not given (keeps a password out of the process list)
+  SMSCHANNELS_ALLOW_PRIVATE_VENDOR_HOSTS  "true": as --allow-private-vendor-hosts (receive)
 `;
 
 export interface CliIo {
@@ -67,6 +71,7 @@ const OPTIONS = {
   scope: { type: "string", multiple: true },
   description: { type: "string" },
   json: { type: "boolean" },
+  "allow-private-vendor-hosts": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -226,6 +231,9 @@ async function receiveCommand(values: Values, io: CliIo): Promise<number> {
     maxBodyBytes: positiveNumber(values["max-body-bytes"], "max-body-bytes", 64 * 1024),
     shutdownTimeoutMs: positiveNumber(values["shutdown-timeout"], "shutdown-timeout", 10) * 1000,
     keyText: io.env["SMSCHANNELS_STORE_KEY"],
+    allowPrivateVendorHosts:
+      values["allow-private-vendor-hosts"] === true ||
+      io.env["SMSCHANNELS_ALLOW_PRIVATE_VENDOR_HOSTS"] === "true",
     logger: jsonLogger(io.stdout),
     stop: io.stopSignal ?? processSignal(),
     ...(io.onListening ? { onListening: io.onListening } : {}),

@@ -45,6 +45,8 @@ async function stack(fixture: string, options: Parameters<typeof TestStack.creat
     config: {
       "smschannels:twilioApiUrl": emu.url,
       "smschannels:webhookBaseUrl": receiver.base,
+      // The RCS vendor is the loopback emulator.
+      "smschannels:allowPrivateVendorHosts": "true",
       ...options.config,
     },
   });

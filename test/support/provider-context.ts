@@ -40,6 +40,8 @@ export async function startHarness(config: Record<string, string> = {}): Promise
     "smschannels:webhookBaseUrl": receiver.base,
     "smschannels:validation": "strict",
     "smschannels:twilioTimeoutMs": "2000",
+    // Custom vendors in these tests are loopback emulators; test/security/ssrf.test.ts sets "false".
+    "smschannels:allowPrivateVendorHosts": "true",
     ...config,
   };
   // The environment must not leak into the test's settings.

@@ -36,6 +36,8 @@ export class ReceiverProcess {
         `127.0.0.1:${opts.port}`,
         "--public-url",
         opts.publicUrl,
+        // Vendors in tests and the demo are loopback emulators.
+        "--allow-private-vendor-hosts",
       ],
       opts.key,
       opts.port,

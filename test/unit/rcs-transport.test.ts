@@ -39,6 +39,8 @@ function client(options: CustomVendorClientOptions = {}): { c: CustomVendorClien
   const delays: number[] = [];
   const c = new CustomVendorClient({
     timeoutMs: 3000,
+    // The vendors here are loopback servers: the SSRF guard has its own tests (test/security/ssrf.test.ts).
+    allowPrivateHosts: true,
     sleep: async (ms) => {
       delays.push(ms);
     },

@@ -485,6 +485,7 @@ describe("resolveSettings", () => {
       storePath: path.join(project, ".smschannels", "store.db"),
       validation: "strict",
       twilioTimeoutMs: 10_000,
+      allowPrivateVendorHosts: false,
     });
     expect(s).not.toHaveProperty("storeUrl");
     expect(s).not.toHaveProperty("storeKey");
@@ -504,6 +505,7 @@ describe("resolveSettings", () => {
         SMSCHANNELS_TWILIO_API_URL: "http://127.0.0.1:4010/twilio/",
         SMSCHANNELS_WEBHOOK_BASE_URL: "https://hooks.example.com",
         SMSCHANNELS_TWILIO_TIMEOUT_MS: "2500",
+        SMSCHANNELS_ALLOW_PRIVATE_VENDOR_HOSTS: "true",
       },
       project,
     );
@@ -516,6 +518,7 @@ describe("resolveSettings", () => {
       twilioApiUrl: "http://127.0.0.1:4010/twilio",
       webhookBaseUrl: "https://hooks.example.com",
       twilioTimeoutMs: 2500,
+      allowPrivateVendorHosts: true,
     });
   });
 
