@@ -157,8 +157,12 @@ export class SqliteBackend implements StoreBackend {
 
   private enqueue(fn: QueuedTx["fn"], resolve: QueuedTx["resolve"], reject: QueuedTx["reject"]): void {
     this.queued.push({ fn, resolve, reject });
-    // The first to queue schedules a commit; those that queue before it starts join it.
-    if (this.queued.length === 1) void this.mutex.run(() => this.commitQueued());
+    // The first to queue schedules a commit; those that queue before it starts join it. It starts
+    // after the event loop has run every I/O callback that is ready (setImmediate), not at once:
+    // started in the queuing callback's own microtasks, each HTTP request's write (the webhook
+    // receiver's) got a COMMIT, and an fsync, of its own, since the requests that arrived with it
+    // are handled in later callbacks.
+    if (this.queued.length === 1) setImmediate(() => void this.mutex.run(() => this.commitQueued()));
   }
 
   /** A statement prepared once on this connection (for repositories that share the file). */

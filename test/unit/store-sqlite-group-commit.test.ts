@@ -153,3 +153,18 @@ describe("committedRead (the webhook receiver's lookups)", () => {
     }
   });
 });
+
+it("writes queued from separate event-loop callbacks (as HTTP requests are) share one COMMIT", async () => {
+  const writes = await new Promise<Promise<number>[]>((resolve) => {
+    const queued: Promise<number>[] = [];
+    for (let i = 0; i < 20; i++) {
+      // Each in a callback of its own, as each request's handler runs in a socket's callback.
+      setImmediate(() => {
+        queued.push(backend.groupWrite(() => i));
+        if (queued.length === 20) resolve(queued);
+      });
+    }
+  });
+  expect(await Promise.all(writes)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  expect(commits).toBe(1);
+});
