@@ -3,12 +3,15 @@ import type { CheckFailure } from "../schema/check";
 import { channelConfigurationInputs, type ChannelConfigurationInputs } from "../schema/channelConfiguration";
 import { senderKind } from "../schema/senders";
 import { describeTwilioFailure } from "../twilio/errors";
-import { applyMode, fields, InputError, pick, validationMode } from "./common";
+import type { ChannelConfigurationOutputs } from "../resources/outputs";
+import { applyMode, InputError, pick, storedFields, validationMode } from "./common";
 import type { ProviderContext } from "./context";
 import { missingCredential, storedCredential, storeRuleFailures, twilioAuthOfStored } from "./credentials";
-import { recordHandlers } from "./record";
+import { recordHandlers, type Keys, type State, type StateProps } from "./record";
 
 const TYPE = "ChannelConfiguration";
+type Props = StateProps<ChannelConfigurationInputs, ChannelConfigurationOutputs>;
+const stored = storedFields<State<ChannelConfigurationInputs, ChannelConfigurationOutputs>>();
 const DATA_FIELDS = [
   "description",
   "channel",
@@ -19,7 +22,7 @@ const DATA_FIELDS = [
   "subdomain",
   "executionField",
   "webhookIds",
-] as const;
+] as const satisfies Keys<State<ChannelConfigurationInputs, ChannelConfigurationOutputs>>;
 
 /**
  * A twilio-sms credential may send from its inbound number or a number of its messaging service:
@@ -63,9 +66,9 @@ async function checkSender(
 }
 
 /** ChannelConfiguration.status: the record is in the credential store (no vendor-side activation). */
-export const CHANNEL_STATUS = "stored";
+export const CHANNEL_STATUS: ChannelConfigurationOutputs["status"] = "stored";
 
-export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
+export const channelConfiguration = recordHandlers<ChannelConfigurationInputs, ChannelConfigurationOutputs>({
   type: TYPE,
   kind: "channel-configuration",
   schema: channelConfigurationInputs,
@@ -125,10 +128,10 @@ export const channelConfiguration = recordHandlers<ChannelConfigurationInputs>({
 
   // `status` says what is true: the configuration is kept in the store. Nothing here turns a channel
   // on at a vendor, so "active" (what it said before) promised more than was done.
-  outputs: (_ctx, _v, record) => ({
-    apiCredentialType: record.data["apiCredentialType"],
+  outputs: (_ctx, _v, record): Props => ({
+    ...stored(record.data, ["apiCredentialType"]),
     status: CHANNEL_STATUS,
   }),
 
-  readProps: (_ctx, record) => ({ ...fields(record.data, DATA_FIELDS), status: CHANNEL_STATUS }),
+  readProps: (_ctx, record): Props => ({ ...stored(record.data, DATA_FIELDS), status: CHANNEL_STATUS }),
 });

@@ -121,6 +121,18 @@ export function fields(inputs: Inputs, names: readonly string[]): Inputs {
   return Object.fromEntries(names.map((n) => [n, inputs[n]]));
 }
 
+/**
+ * `fields`, typed as the resource's state `S`: the record's data was written by the resource's
+ * `prepare` from the same parsed inputs, and the store checks it against contract/schema, so its
+ * fields have the state's types (the one cast that says so). Named by key: a typo does not compile.
+ */
+export function storedFields<S>(): <K extends keyof S & string>(
+  data: Inputs,
+  names: readonly K[],
+) => { [P in K]?: S[P] } {
+  return (data, names) => fields(data, names) as { [P in keyof S]?: S[P] };
+}
+
 export function pick(inputs: Inputs, fields: readonly string[]): Inputs {
   const out: Inputs = {};
   for (const f of fields) if (inputs[f] !== undefined) out[f] = inputs[f];

@@ -4,11 +4,14 @@ import type { TwilioAuth } from "../twilio/rest";
 import { renderPayload } from "../../net/vendor/template";
 import { ALLOW_PRIVATE_VENDOR_HOSTS_HINT, forbiddenHostname } from "../../net/ssrf";
 import { isUnknown } from "../schema/check";
-import { applyMode, fields, InputError, pick, validationMode } from "./common";
+import type { CustomRcsCredentialOutputs } from "../resources/outputs";
+import { applyMode, InputError, pick, storedFields, validationMode } from "./common";
 import type { ProviderContext } from "./context";
-import { recordHandlers, same } from "./record";
+import { recordHandlers, same, type Keys, type State, type StateProps } from "./record";
 
 const TYPE = "CustomRcsCredential";
+type Props = StateProps<CustomRcsCredentialInputs, CustomRcsCredentialOutputs>;
+const stored = storedFields<State<CustomRcsCredentialInputs, CustomRcsCredentialOutputs>>();
 const TWILIO_MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Messages\.json$/;
 
 /** The account of a Twilio Messages API URL (at Twilio, or at the configured twilioApiUrl). */
@@ -115,7 +118,9 @@ function privateHostFailures(ctx: ProviderContext, news: Record<string, unknown>
 }
 
 /** Non-secret facts about the auth, for outputs: its type and the names it uses, never a secret. */
-function authSummary(v: CustomRcsCredentialInputs): Record<string, string> {
+function authSummary(
+  v: CustomRcsCredentialInputs,
+): Pick<CustomRcsCredentialOutputs, "authType" | "authUsername" | "authHeaderName" | "authTokenUrl"> {
   switch (v.auth.type) {
     case "basic":
       return { authType: "basic", authUsername: v.auth.username };
@@ -136,7 +141,7 @@ const DATA_FIELDS = [
   "providerUrl",
   "payloadTemplate",
   "messagingServiceSid",
-] as const;
+] as const satisfies Keys<CustomRcsCredentialOutputs>;
 /** Stored facts that are not inputs: what the auth is (never its secret), the header names, the check's time. */
 const COMPUTED_FIELDS = [
   "authType",
@@ -145,9 +150,9 @@ const COMPUTED_FIELDS = [
   "authTokenUrl",
   "headerNames",
   "validatedAt",
-] as const;
+] as const satisfies Keys<CustomRcsCredentialOutputs>;
 
-export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
+export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs, CustomRcsCredentialOutputs>({
   type: TYPE,
   kind: "api-credential",
   credentialType: "custom-rcs",
@@ -207,11 +212,11 @@ export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs>({
     };
   },
 
-  outputs: (_ctx, _v, record) => ({ vendor: "custom", ...pick(record.data, COMPUTED_FIELDS) }),
+  outputs: (_ctx, _v, record): Props => ({ vendor: "custom", ...stored(record.data, COMPUTED_FIELDS) }),
 
-  readProps: (_ctx, record) => ({
+  readProps: (_ctx, record): Props => ({
     vendor: "custom",
     credentialType: "custom-rcs",
-    ...fields(record.data, [...DATA_FIELDS, ...COMPUTED_FIELDS]),
+    ...stored(record.data, [...DATA_FIELDS, ...COMPUTED_FIELDS]),
   }),
 });

@@ -19,6 +19,7 @@ import type { ProviderContext } from "./context";
 import { warn } from "./log";
 import { nameTakenFailures, referenceSandboxFailures, scopesNeeded, tokenFailures } from "./preflight";
 import { DEFAULT_SANDBOX } from "../../contract/defaults";
+import type { RecordOutputs } from "../resources/outputs";
 
 /** The inputs every record resource has (see schema/common.ts). */
 export interface BaseInputs {
@@ -36,21 +37,32 @@ export interface Prepared {
   readonly outputs?: Inputs;
 }
 
-export interface RecordResourceSpec<V extends BaseInputs> {
+/** A list of fields named by key: a field that is not there does not compile. */
+export type Keys<T> = ReadonlyArray<keyof T & string>;
+
+/**
+ * A resource's state, as its handler writes it: the outputs of provider/resources/outputs.ts (the
+ * same declaration its class is checked against), plus the inputs it keeps for diff and read.
+ */
+export type State<V, O> = O & Omit<V, keyof O>;
+/** What `outputs` and `readProps` return: any of the state's fields, each of its type. */
+export type StateProps<V, O> = Partial<State<V, O>>;
+
+export interface RecordResourceSpec<V extends BaseInputs, O extends RecordOutputs> {
   readonly type: string;
   readonly kind: RecordKind;
   readonly credentialType?: CredentialType;
   readonly schema: z.ZodType<V>;
   /** Fields whose unknown value makes cross-field rules undecidable in preview. */
-  readonly crossFieldGuard?: readonly string[];
+  readonly crossFieldGuard?: Keys<V>;
   /** Inputs kept in outputs, so diff and read can compare them. */
-  readonly plainFields: readonly string[];
+  readonly plainFields: Keys<V>;
   /** Inputs kept only encrypted in the store; their fingerprint stands for them in state. */
-  readonly secretFields?: readonly string[];
+  readonly secretFields?: Keys<V>;
   /** The secret payload made from those fields, when it is not simply the fields themselves. */
   secretPayload?(fields: Inputs): SecretPayload | undefined;
   /** Fields that must all be known before `checkKnown` can ask Twilio or the store. */
-  readonly checkNeeds?: readonly string[];
+  readonly checkNeeds?: Keys<V>;
   /**
    * Why this resource reads its credential's secret from the store (the store token then needs the
    * `runtime` scope), or undefined when it does not.
@@ -67,9 +79,9 @@ export interface RecordResourceSpec<V extends BaseInputs> {
     olds: Inputs | undefined,
   ): Promise<Prepared>;
   /** Outputs computed from the stored record (beyond the plain inputs and the common ones). */
-  outputs?(ctx: ProviderContext, v: V, record: StoredRecord): Inputs;
+  outputs?(ctx: ProviderContext, v: V, record: StoredRecord): StateProps<V, O>;
   /** Refreshed outputs from the stored record. */
-  readProps(ctx: ProviderContext, record: StoredRecord): Inputs;
+  readProps(ctx: ProviderContext, record: StoredRecord): StateProps<V, O>;
   /** Side effects after the record is written (attach a webhook); may add outputs. Undone by `afterDelete`. */
   afterWrite?(
     ctx: ProviderContext,
@@ -85,7 +97,9 @@ export interface RecordResourceSpec<V extends BaseInputs> {
  * Check/diff/create/read/update/delete for a resource kept as one store record. The resource
  * modules only say what is particular to them; the contract's common behaviour lives here once.
  */
-export function recordHandlers<V extends BaseInputs>(spec: RecordResourceSpec<V>): ContextHandlers {
+export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
+  spec: RecordResourceSpec<V, O>,
+): ContextHandlers {
   const secretOf = (v: Inputs): SecretPayload | undefined => {
     if (!spec.secretFields) return undefined;
     const s = pick(v, spec.secretFields);

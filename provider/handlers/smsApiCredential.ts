@@ -2,11 +2,14 @@ import { smsApiCredentialInputs, type SmsApiCredentialInputs } from "../schema/s
 import type { TwilioAuth } from "../twilio/rest";
 import { sendVerificationMessage } from "../twilio/messages";
 import type { ValidationReport } from "../twilio/validate";
-import { applyMode, fields, InputError, pick, validationMode } from "./common";
+import type { SmsApiCredentialOutputs } from "../resources/outputs";
+import { applyMode, InputError, pick, storedFields, validationMode } from "./common";
 import type { ProviderContext } from "./context";
-import { recordHandlers, same } from "./record";
+import { recordHandlers, same, type State, type StateProps } from "./record";
 
 const TYPE = "SmsApiCredential";
+type Props = StateProps<SmsApiCredentialInputs, SmsApiCredentialOutputs>;
+const stored = storedFields<State<SmsApiCredentialInputs, SmsApiCredentialOutputs>>();
 
 export function twilioAuthOf(v: {
   accountSid: string;
@@ -34,7 +37,7 @@ async function validate(
   return { failures: applyMode(mode, v.name, report.failures), report };
 }
 
-export const smsApiCredential = recordHandlers<SmsApiCredentialInputs>({
+export const smsApiCredential = recordHandlers<SmsApiCredentialInputs, SmsApiCredentialOutputs>({
   type: TYPE,
   kind: "api-credential",
   credentialType: "twilio-sms",
@@ -91,17 +94,15 @@ export const smsApiCredential = recordHandlers<SmsApiCredentialInputs>({
     };
   },
 
-  outputs: (_ctx, _v, record) => ({
+  outputs: (_ctx, _v, record): Props => ({
     vendor: "twilio",
-    accountFriendlyName: record.data["accountFriendlyName"],
-    accountType: record.data["accountType"],
-    validatedAt: record.data["validatedAt"],
+    ...stored(record.data, ["accountFriendlyName", "accountType", "validatedAt"]),
   }),
 
-  readProps: (_ctx, record) => ({
+  readProps: (_ctx, record): Props => ({
     vendor: "twilio",
     credentialType: "twilio-sms",
-    ...fields(record.data, [
+    ...stored(record.data, [
       "accountSid",
       "apiKeySid",
       "messagingServiceSid",

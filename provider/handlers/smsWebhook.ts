@@ -8,14 +8,21 @@ import {
   type SmsWebhookInputs,
 } from "../schema/smsWebhook";
 import { serviceUrl, setServiceUrl, type ServiceUrlField } from "../twilio/services";
-import { anyUnknown, fields, InputError, pick, type Inputs } from "./common";
+import type { SmsWebhookOutputs } from "../resources/outputs";
+import { anyUnknown, InputError, pick, storedFields, type Inputs } from "./common";
 import type { ProviderContext } from "./context";
 import { missingCredential, storedCredential, twilioAuthOfStored } from "./credentials";
 import { probeReceiver, receiverCommand } from "./receiver";
-import { recordHandlers } from "./record";
+import { recordHandlers, type Keys, type State, type StateProps } from "./record";
 import { DEFAULT_SANDBOX } from "../../contract/defaults";
 
 const TYPE = "SmsWebhook";
+/** Beyond the class's outputs, state keeps the service's earlier URL, which delete puts back. */
+interface WebhookState extends SmsWebhookOutputs {
+  previousServiceUrl?: string;
+}
+type Props = StateProps<SmsWebhookInputs, WebhookState>;
+const stored = storedFields<State<SmsWebhookInputs, WebhookState>>();
 const DATA_FIELDS = [
   "type",
   "apiCredentialId",
@@ -25,7 +32,7 @@ const DATA_FIELDS = [
   "defaultReply",
   "payloadMapping",
   "attachToMessagingService",
-] as const;
+] as const satisfies Keys<State<SmsWebhookInputs, WebhookState>>;
 
 const NO_BASE_URL: CheckFailure = {
   property: "smschannels:webhookBaseUrl",
@@ -106,8 +113,8 @@ export function webhookUrl(ctx: ProviderContext, sandbox: string, id: string): s
 }
 
 /** The verification's kind and header in outputs (policy packs read them); never its secret. */
-function verificationOutputs(stored: unknown): Inputs {
-  const v = stored as { type?: unknown; header?: unknown } | undefined;
+function verificationOutputs(data: unknown): Pick<Props, "verificationType" | "verificationHeader"> {
+  const v = data as { type?: unknown; header?: unknown } | undefined;
   if (typeof v?.type !== "string") return {};
   return {
     verificationType: v.type,
@@ -203,7 +210,7 @@ async function detach(ctx: ProviderContext, props: Inputs, sandbox: string, id: 
   }
 }
 
-export const smsWebhook = recordHandlers<SmsWebhookInputs>({
+export const smsWebhook = recordHandlers<SmsWebhookInputs, WebhookState>({
   type: TYPE,
   kind: "webhook",
   schema: smsWebhookInputs,
@@ -263,11 +270,11 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
     };
   },
 
-  outputs: (ctx, v, record) => ({
-    apiCredentialType: record.data["apiCredentialType"],
+  outputs: (ctx, v, record): Props => ({
+    ...stored(record.data, ["apiCredentialType"]),
     ...verificationOutputs(record.data["verification"]),
     webhookUrl: webhookUrl(ctx, v.sandbox, record.id),
-    resolvedKeywords: record.data["resolvedKeywords"],
+    ...stored(record.data, ["resolvedKeywords"]),
   }),
 
   async afterWrite(ctx, v, record, phase, olds) {
@@ -285,10 +292,10 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs>({
     await detach(ctx, props, String(props["sandbox"] ?? DEFAULT_SANDBOX), String(props["recordId"] ?? ""));
   },
 
-  readProps: (ctx, record) => ({
-    ...fields(record.data, DATA_FIELDS),
+  readProps: (ctx, record): Props => ({
+    ...stored(record.data, DATA_FIELDS),
     ...verificationOutputs(record.data["verification"]),
-    ...fields(record.data, ["attachedServiceSid", "previousServiceUrl", "resolvedKeywords"]),
+    ...stored(record.data, ["attachedServiceSid", "previousServiceUrl", "resolvedKeywords"]),
     webhookUrl: webhookUrl(ctx, record.sandbox, record.id),
   }),
 });

@@ -23,6 +23,10 @@ export class CustomRcsCredential extends pulumi.dynamic.Resource {
   declare readonly credentialType: pulumi.Output<"custom-rcs">;
   /** basic, bearer, apiKey, oauth2, mtls or none: never the secret itself. */
   declare readonly authType: pulumi.Output<string>;
+  /** The basic-auth user name, the API-key header's name, the OAuth2 token URL: what the auth is. */
+  declare readonly authUsername: pulumi.Output<string | undefined>;
+  declare readonly authHeaderName: pulumi.Output<string | undefined>;
+  declare readonly authTokenUrl: pulumi.Output<string | undefined>;
   declare readonly headerNames: pulumi.Output<string[]>;
   declare readonly secretFingerprint: pulumi.Output<string>;
   declare readonly validatedAt: pulumi.Output<string | undefined>;
@@ -46,6 +50,9 @@ export class CustomRcsCredential extends pulumi.dynamic.Resource {
         vendor: undefined,
         credentialType: undefined,
         authType: undefined,
+        authUsername: undefined,
+        authHeaderName: undefined,
+        authTokenUrl: undefined,
         headerNames: undefined,
         secretFingerprint: undefined,
         validatedAt: undefined,

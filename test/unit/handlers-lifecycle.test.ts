@@ -9,6 +9,12 @@ import { customRcsCredential } from "../../provider/handlers/customRcsCredential
 import { smsApiCredential } from "../../provider/handlers/smsApiCredential";
 import { smsWebhook } from "../../provider/handlers/smsWebhook";
 import type { RecordKind } from "../../store/types";
+import type {
+  ChannelConfigurationOutputs,
+  CustomRcsCredentialOutputs,
+  SmsApiCredentialOutputs,
+  SmsWebhookOutputs,
+} from "../../provider/resources/outputs";
 import { startRecordingServer, type TestServer } from "../support/http-server";
 import {
   ACTOR,
@@ -34,6 +40,15 @@ afterAll(async () => {
   await vendor.close();
 });
 
+/**
+ * The required outputs of a resource's declared Outputs (provider/resources/outputs.ts), listed so
+ * that the compiler checks the list is complete: a required output added there fails here until the
+ * handler writes it.
+ */
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+const requiredOutputs = <O>(keys: { [K in RequiredKeys<O>]: true }): string[] => Object.keys(keys);
+const RECORD = { sandbox: true, name: true, recordId: true, recordVersion: true } as const;
+
 const twilioAccount = () => twilioAccountOf(h);
 const credential = () => storedTwilioCredential(h);
 
@@ -47,6 +62,8 @@ interface Case {
   change(inputs: Inputs): { news: Inputs; field: string; value: unknown };
   /** Secrets of the inputs: never in outputs, always in the store's secret. */
   secrets(inputs: Inputs): string[];
+  /** What create and read must always output (the class declares them without `undefined`). */
+  readonly required: string[];
 }
 
 const CASES: Case[] = [
@@ -63,6 +80,13 @@ const CASES: Case[] = [
       return { news: { ...i, messagingServiceSid: value }, field: "messagingServiceSid", value };
     },
     secrets: (i) => [String(i["authToken"])],
+    required: requiredOutputs<SmsApiCredentialOutputs>({
+      ...RECORD,
+      accountSid: true,
+      vendor: true,
+      credentialType: true,
+      secretFingerprint: true,
+    }),
   },
   {
     type: "CustomRcsCredential",
@@ -77,6 +101,17 @@ const CASES: Case[] = [
       value: "Acme RCS 2",
     }),
     secrets: (i) => [String((i["auth"] as { token: string }).token)],
+    required: requiredOutputs<CustomRcsCredentialOutputs>({
+      ...RECORD,
+      providerName: true,
+      providerUrl: true,
+      payloadTemplate: true,
+      vendor: true,
+      credentialType: true,
+      authType: true,
+      headerNames: true,
+      secretFingerprint: true,
+    }),
   },
   {
     type: "SmsWebhook",
@@ -87,6 +122,13 @@ const CASES: Case[] = [
     },
     change: (i) => ({ news: { ...i, defaultReply: "Thanks!" }, field: "defaultReply", value: "Thanks!" }),
     secrets: () => [],
+    required: requiredOutputs<SmsWebhookOutputs>({
+      ...RECORD,
+      type: true,
+      apiCredentialId: true,
+      apiCredentialType: true,
+      webhookUrl: true,
+    }),
   },
   {
     type: "ChannelConfiguration",
@@ -105,6 +147,15 @@ const CASES: Case[] = [
     },
     change: (i) => ({ news: { ...i, description: "changed" }, field: "description", value: "changed" }),
     secrets: () => [],
+    required: requiredOutputs<ChannelConfigurationOutputs>({
+      ...RECORD,
+      channel: true,
+      messageType: true,
+      apiCredentialId: true,
+      apiCredentialType: true,
+      senderNumber: true,
+      status: true,
+    }),
   },
 ];
 
@@ -128,6 +179,15 @@ describe.each(CASES)("$type handlers", (c) => {
       expect(JSON.stringify(await h.store.readSecret("prod", c.kind, id, ACTOR))).toContain(s);
     }
     if (c.secrets(inputs).length > 0) expect(outs["secretFingerprint"]).toBe(record?.secretFingerprint);
+  });
+
+  it("create and read give every output the class declares as always there", async () => {
+    const { id, outs } = await create();
+    const { props } = await c.handlers.read(h.ctx, id, outs);
+    for (const key of c.required) {
+      expect([key, outs[key]]).not.toEqual([key, undefined]);
+      expect([key, (props as Inputs)[key]]).not.toEqual([key, undefined]);
+    }
   });
 
   it("read refreshes from the store, and reports a record deleted outside Pulumi as gone", async () => {
