@@ -1,11 +1,13 @@
 /**
  * Keeping secrets out of messages: every error of the vendor client names the URL (origin and path),
- * the HTTP status and a short excerpt of the answer with every known secret cut out, and never holds
- * a password, token, client secret, private key or Authorization header.
+ * the HTTP status and a short, sanitized summary of the answer (at most 80 printable characters, no
+ * control or invisible characters, no HTML, every known secret and anything token-like cut out), and
+ * never holds a password, token, client secret, private key or Authorization header. A vendor's
+ * answer is the attacker's text when the URL is theirs: it is shown only as that summary.
  */
 import type { VendorAuth } from "./auth";
 
-const EXCERPT_CHARS = 200;
+const EXCERPT_CHARS = 80;
 /** A secret shorter than this cannot be cut out of a body without mangling it: the body is then left out. */
 const MIN_REDACTABLE = 4;
 const REDACTED = "[redacted]";
@@ -88,16 +90,33 @@ export function redact(text: string, secrets: Secrets): string {
     );
 }
 
-/** ": <at most 200 chars of the answer, secrets cut>", or "" for an empty answer. */
+/** Opaque runs a vendor may echo (JWTs, keys, session ids) that we cannot know to be secret or not. */
+const TOKEN_LIKE = /[A-Za-z0-9_\-.+/=]{32,}/g;
+/** C0/C1 controls, and characters that hide or reorder text on a terminal (bidi controls, zero-width). */
+// eslint-disable-next-line no-control-regex -- control characters are what this removes
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+/g;
+
+/**
+ * ": <summary>" of a vendor's answer, or "" for an empty one: at most 80 printable characters of it,
+ * with secrets and token-like runs cut out; an HTML page is only named, never quoted.
+ */
 export function excerpt(body: string, secrets: Secrets): string {
   if (body.trim() === "") return "";
   if (secrets.tooShort) return " (answer left out: a secret is too short to cut out of it)";
+  if (
+    /^\s*<(!doctype|html|head|body|\?xml)\b/i.test(body) ||
+    /<\/?(html|body|script|div|p|h1)\b/i.test(body)
+  ) {
+    return " (an HTML page, not quoted)";
+  }
   const flat = redact(body, secrets)
-    // eslint-disable-next-line no-control-regex -- control characters are what this removes
-    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/<[^>]*>/g, " ")
+    .replace(UNPRINTABLE, " ")
+    .replace(TOKEN_LIKE, REDACTED)
     .replace(/\s+/g, " ")
     .trim();
-  return `: ${flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat}`;
+  const chars = [...flat]; // by code point, so a cut never splits a surrogate pair
+  return `: ${chars.length > EXCERPT_CHARS ? `${chars.slice(0, EXCERPT_CHARS).join("")}…` : flat}`;
 }
 
 /** Origin and path: no query, no credentials. */

@@ -418,7 +418,8 @@ describe("OAuth2 client credentials", () => {
   });
 
   it.each<[string, (res: http.ServerResponse) => void, RegExp]>([
-    ["not JSON", (res) => res.end("<html>login</html>"), /other than JSON: <html>login<\/html>/],
+    ["not JSON", (res) => res.end("<html>login</html>"), /other than JSON \(an HTML page, not quoted\)/],
+    ["not JSON, no HTML", (res) => res.end("login first"), /other than JSON: login first/],
     ["no access_token", (res) => json(res, 200, { token_type: "Bearer" }), /without an access_token/],
     [
       "a MAC token",
