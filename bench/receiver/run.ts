@@ -14,7 +14,7 @@
  * `--only` runs one backend and prints its cells without writing RESULTS.md (for profiling a change).
  * PostgreSQL: SMSCHANNELS_TEST_PG_URL, else a throwaway cluster (scripts/start-test-postgres.sh).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -23,17 +23,10 @@ import { Pool } from "undici";
 import { resolveKeywords } from "../../provider/schema/keywords";
 import { CoreStore, Keyring, PostgresBackend, SqliteBackend, type StoredRecord } from "../../store";
 import { twilioSignature } from "../../store/receiver/signature";
-import {
-  createTestDatabase,
-  startTestPostgres,
-  testPostgresUrl,
-  type TestCluster,
-} from "../../test/support/postgres";
+import { percentile, ROOT, secondsArg, startServing, stopChild, withTestDatabase } from "../support";
 import { freePort } from "../../test/support/http-server";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const DIST_CLI = path.join(ROOT, "dist", "store", "server", "cli.js");
-const SECONDS = Number(process.argv[process.argv.indexOf("--seconds") + 1] || 0) || 5;
+const SECONDS = secondsArg(5);
 const SENDERS = [1, 32, 128] as const;
 const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 if (ONLY !== undefined && ONLY !== "sqlite" && ONLY !== "postgres") {
@@ -68,12 +61,8 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
-function startReceiver(database: string, keyText: string, port: number): Promise<ChildProcess> {
+/** A receiver process (from dist/ when built), once it serves. */
+async function startReceiver(database: string, keyText: string, port: number): Promise<ChildProcess> {
   const args = [
     "receive",
     "--database",
@@ -83,45 +72,7 @@ function startReceiver(database: string, keyText: string, port: number): Promise
     "--public-url",
     PUBLIC_URL,
   ];
-  const proc = fs.existsSync(DIST_CLI)
-    ? spawn("node", [DIST_CLI, ...args], {
-        env: { ...process.env, SMSCHANNELS_STORE_KEY: keyText },
-        stdio: ["ignore", "pipe", "pipe"],
-      })
-    : spawn(
-        path.join(ROOT, "node_modules", ".bin", "tsx"),
-        [path.join(ROOT, "store", "server", "cli.ts"), ...args],
-        {
-          env: { ...process.env, SMSCHANNELS_STORE_KEY: keyText },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-  let stderr = "";
-  proc.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    let started = false;
-    let buf = "";
-    // The log goes on being read (and dropped): a full pipe would stall the receiver.
-    proc.stdout?.on("data", (d: Buffer) => {
-      if (started) return;
-      buf += d.toString();
-      if (buf.includes('"serving"')) {
-        started = true;
-        resolve(proc);
-      }
-    });
-    proc.once("exit", (code) => {
-      if (!started) reject(new Error(`receiver exited ${code}: ${stderr}`));
-    });
-  });
-}
-
-async function stopProcess(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    p.once("exit", () => resolve());
-    p.kill("SIGTERM");
-  });
+  return (await startServing(args, { SMSCHANNELS_STORE_KEY: keyText }, true)).child;
 }
 
 async function setUp(core: CoreStore): Promise<StoredRecord> {
@@ -242,8 +193,8 @@ async function bench(
         replicas,
         senders,
         rps: Math.round((r.acknowledged / r.ms) * 1000),
-        p50: percentile(r.latencies, 50),
-        p99: percentile(r.latencies, 99),
+        p50: percentile(r.latencies, 50, 0),
+        p99: percentile(r.latencies, 99, 0),
         errors: r.errors,
         acknowledged: r.acknowledged,
         inLedger,
@@ -253,7 +204,7 @@ async function bench(
       cells.push(cell);
     }
   } finally {
-    await Promise.all(procs.map(stopProcess));
+    await Promise.all(procs.map(stopChild));
   }
   return cells;
 }
@@ -298,30 +249,27 @@ async function benchPostgres(
   keyring: Keyring,
   cells: Cell[],
 ): Promise<{ pgVersion: string; settings: { name: string; setting: string }[] }> {
-  let cluster: TestCluster | undefined;
-  const adminUrl = testPostgresUrl() ?? (cluster = await startTestPostgres()).url;
-  const db = await createTestDatabase(adminUrl, "smsc_bench_recv");
-  const pg = await CoreStore.open(await PostgresBackend.open(db.url), keyring);
-  const pgCount = async (): Promise<number> =>
-    Number(
-      (
-        await (pg.backend as PostgresBackend).query<{ n: string }>(
-          "SELECT COUNT(*) AS n FROM receiver_deliveries",
-        )
-      ).rows[0]?.n ?? 0,
-    );
-  const pgVersion =
-    (await (pg.backend as PostgresBackend).query<{ v: string }>("SELECT version() AS v")).rows[0]?.v ?? "";
-  const settings = (
-    await (pg.backend as PostgresBackend).query<{ name: string; setting: string }>(
-      "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit')",
-    )
-  ).rows;
-  cells.push(...(await bench("postgres", db.url, pg, keyText, 2, pgCount)));
-  await pg.close();
-  await db.drop();
-  await cluster?.stop();
-  return { pgVersion, settings };
+  return withTestDatabase("smsc_bench_recv", async (dbUrl) => {
+    const pg = await CoreStore.open(await PostgresBackend.open(dbUrl), keyring);
+    const pgCount = async (): Promise<number> =>
+      Number(
+        (
+          await (pg.backend as PostgresBackend).query<{ n: string }>(
+            "SELECT COUNT(*) AS n FROM receiver_deliveries",
+          )
+        ).rows[0]?.n ?? 0,
+      );
+    const pgVersion =
+      (await (pg.backend as PostgresBackend).query<{ v: string }>("SELECT version() AS v")).rows[0]?.v ?? "";
+    const settings = (
+      await (pg.backend as PostgresBackend).query<{ name: string; setting: string }>(
+        "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit')",
+      )
+    ).rows;
+    cells.push(...(await bench("postgres", dbUrl, pg, keyText, 2, pgCount)));
+    await pg.close();
+    return { pgVersion, settings };
+  });
 }
 
 function writeResults(

@@ -10,7 +10,6 @@
  *   npx tsx bench/store/run.ts [--seconds 2]
  * PostgreSQL: SMSCHANNELS_TEST_PG_URL, else a throwaway cluster (scripts/start-test-postgres.sh).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -26,15 +25,16 @@ import {
   type RecordInput,
 } from "../../store";
 import {
-  createTestDatabase,
-  startTestPostgres,
-  testPostgresUrl,
-  type TestCluster,
-} from "../../test/support/postgres";
+  percentile,
+  ROOT,
+  secondsArg,
+  startServing,
+  stopChild,
+  storeCli,
+  withTestDatabase,
+} from "../support";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const CLI = path.join(ROOT, "store", "server", "cli.ts");
-const SECONDS = Number(process.argv[process.argv.indexOf("--seconds") + 1] || 0) || 2;
+const SECONDS = secondsArg(2);
 const CONCURRENCY = [1, 8, 32] as const;
 const OPS = ["create", "read", "update"] as const;
 type Op = (typeof OPS)[number];
@@ -111,9 +111,14 @@ async function measure(
     }),
   );
   latencies.sort((a, b) => a - b);
-  const at = (q: number): number =>
-    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? NaN;
-  return { op, clients, rps: latencies.length / SECONDS, p50: at(0.5), p99: at(0.99), errors };
+  return {
+    op,
+    clients,
+    rps: latencies.length / SECONDS,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
 }
 
 async function runAll(
@@ -137,16 +142,11 @@ async function runAll(
   return cells;
 }
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
-
 async function makeToken(database: string): Promise<string> {
-  const child = cli(["token", "create", "--database", database, "--sandbox", "bench", "--scope", "write"]);
+  const child = storeCli(
+    ["token", "create", "--database", database, "--sandbox", "bench", "--scope", "write"],
+    {},
+  );
   let out = "";
   child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
   const code = await new Promise((r) => child.on("exit", r));
@@ -154,33 +154,15 @@ async function makeToken(database: string): Promise<string> {
   return out.trim();
 }
 
-/** The service in its own process; its JSON log is read until it says where it listens, then drained. */
+/** The service in its own process (tsx), once its log says where it listens. */
 async function serve(database: string, key: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = cli(["serve", "--database", database, "--listen", "127.0.0.1:0", "--rate-limit", "0"], {
-    SMSCHANNELS_STORE_KEY: key,
-  });
-  let buffered = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (c: Buffer): void => {
-      buffered += c.toString();
-      const m = /"msg":"serving".*?"url":"([^"]+)"/.exec(buffered);
-      if (m?.[1]) {
-        child.stdout?.off("data", onData);
-        child.stdout?.resume();
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (c: Buffer) => process.stderr.write(c));
-    child.on("exit", () => reject(new Error("serve exited before listening")));
-  });
-  return {
-    url,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.on("exit", r));
-    },
-  };
+  const { child, serving } = await startServing(
+    ["serve", "--database", database, "--listen", "127.0.0.1:0", "--rate-limit", "0"],
+    { SMSCHANNELS_STORE_KEY: key },
+  );
+  const url = /"url":"([^"]+)"/.exec(serving)?.[1];
+  if (!url) throw new Error(`serve logged no url: ${serving}`);
+  return { url, stop: () => stopChild(child) };
 }
 
 async function bench(
@@ -253,33 +235,18 @@ async function main(): Promise<void> {
     ).v;
     facts.push(`SQLite ${sqliteVersion} (better-sqlite3), WAL, synchronous=FULL, file in ${os.tmpdir()}`);
 
-    let cluster: TestCluster | undefined;
-    let adminUrl = testPostgresUrl();
-    if (!adminUrl) {
-      console.log("starting a throwaway PostgreSQL cluster (SMSCHANNELS_TEST_PG_URL is not set)");
-      cluster = await startTestPostgres();
-      adminUrl = cluster.url;
-    }
-    const db = await createTestDatabase(adminUrl, "bench");
-    try {
+    await withTestDatabase("bench", async (dbUrl) => {
       cells.push(
-        ...(await bench(
-          "postgres",
-          db.url,
-          async (k) => new CoreStore(await PostgresBackend.open(db.url), k),
-        )),
+        ...(await bench("postgres", dbUrl, async (k) => new CoreStore(await PostgresBackend.open(dbUrl), k))),
       );
-      const probe = await PostgresBackend.open(db.url);
+      const probe = await PostgresBackend.open(dbUrl);
       const setting = async (q: string): Promise<string> =>
         Object.values((await probe.query<Record<string, string>>(q)).rows[0] ?? {})[0] ?? "?";
       facts.push(
         `${(await setting("SELECT version()")).split(" on ")[0]}, on 127.0.0.1 (TCP), fsync=${await setting("SHOW fsync")}, synchronous_commit=${await setting("SHOW synchronous_commit")}, pool of 10 connections`,
       );
       await probe.close();
-    } finally {
-      await db.drop();
-      await cluster?.stop();
-    }
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
