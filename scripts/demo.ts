@@ -168,19 +168,11 @@ async function loop(
   if (stop.response.status !== 200) throw new Error("the receiver did not take the inbound message");
 
   // An application sends a message through the service, as it would with Twilio; Twilio reports back.
-  const res = await fetch(`${emu.url}/2010-04-01/Accounts/${account.sid}/Messages.json`, {
-    method: "POST",
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${account.sid}:${account.authToken}`).toString("base64")}`,
-      "Content-Type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams({
-      To: "+14155550123",
-      MessagingServiceSid: serviceSid,
-      Body: "Your order shipped",
-    }),
+  const messageSid = await emu.sendMessage(account, {
+    To: "+14155550123",
+    MessagingServiceSid: serviceSid,
+    Body: "Your order shipped",
   });
-  const messageSid = ((await res.json()) as { sid: string }).sid;
   for (const status of ["sent", "delivered"]) {
     const d = await emu.deliverStatus({ messageSid, status });
     console.log(

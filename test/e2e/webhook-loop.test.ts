@@ -25,6 +25,25 @@ afterAll(async () => {
   await emu.stop();
 });
 
+/**
+ * A stack of the webhook-loop program on the emulator, with a fresh store key and the receiver's
+ * port and base URL chosen (nothing listens there yet); `config` and `secrets` are the program's own.
+ */
+async function loopStack(
+  config: Record<string, string>,
+  secrets: Record<string, string>,
+): Promise<{ s: TestStack; key: string; port: number; base: string }> {
+  const key = randomBytes(32).toString("base64");
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const s = await TestStack.create("webhook-loop", {
+    config: { "smschannels:twilioApiUrl": emu.url, "smschannels:webhookBaseUrl": base, ...config },
+    secrets: { ...secrets, "smschannels:storeKey": key },
+  });
+  stacks.push(s);
+  return { s, key, port, base };
+}
+
 test("attach refused while the receiver is down; then up, STOP, a forgery, status callbacks, destroy", async () => {
   const account = emu.addAccount({ friendlyName: "Loop" });
   const number = "+14155550140";
@@ -34,20 +53,10 @@ test("attach refused while the receiver is down; then up, STOP, a forgery, statu
     inboundRequestUrl: "https://before.example.com/in",
     statusCallback: "https://before.example.com/status",
   });
-  const key = randomBytes(32).toString("base64");
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const s = await TestStack.create("webhook-loop", {
-    config: {
-      "smschannels:twilioApiUrl": emu.url,
-      "smschannels:webhookBaseUrl": base,
-      "test:accountSid": account.sid,
-      "test:messagingServiceSid": service.sid,
-      "test:number": number,
-    },
-    secrets: { "test:authToken": account.authToken, "smschannels:storeKey": key },
-  });
-  stacks.push(s);
+  const { s, key, port, base } = await loopStack(
+    { "test:accountSid": account.sid, "test:messagingServiceSid": service.sid, "test:number": number },
+    { "test:authToken": account.authToken },
+  );
   const database = s.storePath;
 
   // 1. Nothing answers at webhookBaseUrl: both attaches are refused, the service is as it was.
@@ -115,19 +124,11 @@ test("attach refused while the receiver is down; then up, STOP, a forgery, statu
   expect((await consentsList(database, key, "prod", profile)).items).toEqual(optedOut.items);
 
   // 5. An application sends through the service; Twilio reports delivered, then a late "sent".
-  const sent = await fetch(`${emu.url}/2010-04-01/Accounts/${account.sid}/Messages.json`, {
-    method: "POST",
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${account.sid}:${account.authToken}`).toString("base64")}`,
-      "Content-Type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams({
-      To: "+14155550123",
-      MessagingServiceSid: service.sid,
-      Body: "Hi",
-    }).toString(),
+  const messageSid = await emu.sendMessage(account, {
+    To: "+14155550123",
+    MessagingServiceSid: service.sid,
+    Body: "Hi",
   });
-  const messageSid = ((await sent.json()) as { sid: string }).sid;
   const delivered = await emu.deliverStatus({ messageSid, status: "delivered" });
   expect(delivered.url).toBe(out["feedbackUrl"]);
   expect(delivered.response.status).toBe(200);
@@ -150,21 +151,15 @@ test("a credential on an API key: preview asks for twilioAuthToken; with it, Twi
   const number = "+14155550141";
   const profile = "+14155550198";
   const service = emu.addService(account.sid, { phoneNumbers: [number] });
-  const key = randomBytes(32).toString("base64");
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const s = await TestStack.create("webhook-loop", {
-    config: {
-      "smschannels:twilioApiUrl": emu.url,
-      "smschannels:webhookBaseUrl": base,
+  const { s, key, port, base } = await loopStack(
+    {
       "test:accountSid": account.sid,
       "test:apiKeySid": apiKey.sid,
       "test:messagingServiceSid": service.sid,
       "test:number": number,
     },
-    secrets: { "test:apiKeySecret": apiKey.secret, "smschannels:storeKey": key },
-  });
-  stacks.push(s);
+    { "test:apiKeySecret": apiKey.secret },
+  );
 
   // Preview, before anything exists: the webhook is refused, naming the field (the engine stops the
   // preview at the first resource that fails its check, so one of the two is reported).

@@ -209,6 +209,32 @@ export class TwilioEmulator implements AdminTarget {
     return this.log.distinctAuthUsers();
   }
 
+  // ---- an application calling the API ----
+
+  /**
+   * An application sends a message as it would with Twilio: a real HTTP POST of Twilio's own form
+   * parameters (`To`, `MessagingServiceSid` or `From`, `Body`, `StatusCallback`…) to this emulator's
+   * Messages API, signed in with the account's auth token. Resolves with the message's SID, the one
+   * `deliverStatus` then reports on; a refusal throws with Twilio's status and message.
+   */
+  async sendMessage(
+    account: { readonly sid: string; readonly authToken: string },
+    params: Readonly<Record<string, string>>,
+  ): Promise<string> {
+    const res = await fetch(`${this.url}/2010-04-01/Accounts/${account.sid}/Messages.json`, {
+      method: "POST",
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${account.sid}:${account.authToken}`).toString("base64")}`,
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+    const answer = (await res.json()) as { sid?: unknown; message?: unknown };
+    if (res.status !== 201 || typeof answer.sid !== "string")
+      throw new Error(`the emulator refused the message: ${res.status} ${String(answer.message)}`);
+    return answer.sid;
+  }
+
   // ---- Twilio calling the webhooks ----
 
   /**

@@ -41,23 +41,6 @@ function world(opts: { advancedOptOut?: boolean; statusCallback?: string } = {})
   return { account, number, service };
 }
 
-/** Sends a message through the emulator's Messages API, as an application would. */
-async function send(
-  account: { sid: string; authToken: string },
-  params: Record<string, string>,
-): Promise<string> {
-  const res = await fetch(`${emu.url}/2010-04-01/Accounts/${account.sid}/Messages.json`, {
-    method: "POST",
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${account.sid}:${account.authToken}`).toString("base64")}`,
-      "Content-Type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams(params).toString(),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { sid: string }).sid;
-}
-
 const form = (body: string) => Object.fromEntries(new URLSearchParams(body));
 
 describe("twilioSignature", () => {
@@ -224,7 +207,7 @@ describe("deliverInbound", () => {
 describe("deliverStatus", () => {
   it("posts to the message's own StatusCallback, signed, with MessageStatus and ErrorCode, in the order asked", async () => {
     const { account, number, service } = world({ statusCallback: `${hook.base}/service-status` });
-    const sid = await send(account, {
+    const sid = await emu.sendMessage(account, {
       To: "+14155550199",
       MessagingServiceSid: service.sid,
       Body: "Your code is 1234",
@@ -258,9 +241,26 @@ describe("deliverStatus", () => {
 
   it("falls back to the service's status callback", async () => {
     const { account, service } = world({ statusCallback: `${hook.base}/service-status` });
-    const sid = await send(account, { To: "+14155550199", MessagingServiceSid: service.sid, Body: "Hi" });
+    const sid = await emu.sendMessage(account, {
+      To: "+14155550199",
+      MessagingServiceSid: service.sid,
+      Body: "Hi",
+    });
     const d = await emu.deliverStatus({ messageSid: sid, status: "sent" });
     expect(d.url).toBe(`${hook.base}/service-status`);
+  });
+
+  it("sendMessage: an application's message is accepted, and a refusal throws with Twilio's answer", async () => {
+    const { account, service } = world();
+    const sid = await emu.sendMessage(account, {
+      To: "+14155550199",
+      MessagingServiceSid: service.sid,
+      Body: "Hi",
+    });
+    expect(emu.messages.map((m) => m.sid)).toContain(sid);
+    await expect(
+      emu.sendMessage({ sid: account.sid, authToken: "0".repeat(32) }, { To: "+14155550199", Body: "Hi" }),
+    ).rejects.toThrow(/the emulator refused the message: 401/);
   });
 
   it("refuses an unknown message, and one with nowhere to post", async () => {
@@ -268,7 +268,11 @@ describe("deliverStatus", () => {
     await expect(emu.deliverStatus({ messageSid: `SM${"0".repeat(32)}`, status: "sent" })).rejects.toThrow(
       /no message/,
     );
-    const sid = await send(account, { To: "+14155550199", MessagingServiceSid: service.sid, Body: "Hi" });
+    const sid = await emu.sendMessage(account, {
+      To: "+14155550199",
+      MessagingServiceSid: service.sid,
+      Body: "Hi",
+    });
     await expect(emu.deliverStatus({ messageSid: sid, status: "sent" })).rejects.toThrow(
       /has no StatusCallback/,
     );
@@ -294,7 +298,11 @@ describe("the admin API drives deliveries from another process", () => {
     const inbound = await admin("POST", "/inbound", { from: "+14155550199", to: number, body: "STOP" });
     expect(inbound.status).toBe(200);
     expect(inbound.body).toMatchObject({ kind: "inbound", response: { status: 200, body: TWIML } });
-    const sid = await send(account, { To: "+14155550199", MessagingServiceSid: service.sid, Body: "Hi" });
+    const sid = await emu.sendMessage(account, {
+      To: "+14155550199",
+      MessagingServiceSid: service.sid,
+      Body: "Hi",
+    });
     const status = await admin("POST", "/status", { messageSid: sid, status: "delivered" });
     expect(status.body).toMatchObject({ kind: "status", params: { MessageStatus: "delivered" } });
     const all = await admin("GET", "/deliveries");
