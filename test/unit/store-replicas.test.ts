@@ -21,6 +21,9 @@ import { createTestDatabase, PG_SKIP_REASON, testPostgresUrl, type TestDatabase 
 
 const pgUrl = testPostgresUrl();
 const describePg = pgUrl ? describe : describe.skip;
+// Two service processes and a PostgreSQL on two cores: jest's 5 s default timed out under load
+// (another test run beside this one), never on a quiet machine.
+jest.setTimeout(30_000);
 const title = (t: string): string => (pgUrl ? t : `${t} (${PG_SKIP_REASON})`);
 const actor = { actor: "replica-test" };
 
