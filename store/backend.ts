@@ -14,6 +14,7 @@ export interface RecordRow {
   readonly secret: SealedSecret | null;
   readonly secretFingerprint: string | null;
   readonly ownerUrn: string | null;
+  readonly ownerInstance: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

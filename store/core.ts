@@ -91,6 +91,7 @@ export function toStoredRecord(row: RecordRow): StoredRecord {
     refs: row.refs,
     ...(row.secretFingerprint ? { secretFingerprint: row.secretFingerprint } : {}),
     ...(row.ownerUrn ? { ownerUrn: row.ownerUrn } : {}),
+    ...(row.ownerInstance ? { ownerInstance: row.ownerInstance } : {}),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -347,6 +348,7 @@ export class CoreStore implements CredentialStore {
           : null,
         secretFingerprint: input.secret ? fingerprintOf(input.secret) : null,
         ownerUrn: input.ownerUrn ?? null,
+        ownerInstance: input.ownerInstance ?? null,
         createdAt: at,
         updatedAt: at,
       };
@@ -447,6 +449,7 @@ export class CoreStore implements CredentialStore {
           ? fingerprinter.of(sandbox, kind, patch.secret)
           : current.secretFingerprint,
         ownerUrn: patch.ownerUrn ?? current.ownerUrn,
+        ownerInstance: patch.ownerInstance ?? current.ownerInstance,
         updatedAt: at,
       };
       checkReferences(row, await resolveRefs(tx, row.sandbox, row.refs));

@@ -27,6 +27,12 @@ export interface RecordInput {
   readonly secret?: SecretPayload;
   /** The Pulumi URN that wrote it, so a create retried after a crash can adopt its own record. */
   readonly ownerUrn?: string;
+  /**
+   * Which instance of that resource holds the record (a random id the provider keeps in state): a
+   * replacement that adopts the record writes its own, so the old instance's pending delete can tell
+   * "taken over" from "edited by someone else".
+   */
+  readonly ownerInstance?: string;
 }
 
 /** What an update changes; fields left out stay as they are. */
@@ -37,6 +43,7 @@ export interface RecordPatch {
   readonly refs?: readonly RecordRef[];
   readonly secret?: SecretPayload;
   readonly ownerUrn?: string;
+  readonly ownerInstance?: string;
 }
 
 /** A record as read back: never holds a secret, only its fingerprint. */
@@ -51,6 +58,7 @@ export interface StoredRecord {
   readonly refs: readonly RecordRef[];
   readonly secretFingerprint?: string;
   readonly ownerUrn?: string;
+  readonly ownerInstance?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

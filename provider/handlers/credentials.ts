@@ -54,6 +54,7 @@ export function storeRuleFailures(
     secret: null,
     secretFingerprint: null,
     ownerUrn: null,
+    ownerInstance: null,
   });
   try {
     checkReferences(

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { StoreError } from "../../store/errors";
 import { canonicalJson, legacyFingerprint } from "../../store/crypto";
@@ -20,6 +21,26 @@ import { warn } from "./log";
 import { nameTakenFailures, referenceSandboxFailures, scopesNeeded, tokenFailures } from "./preflight";
 import { DEFAULT_SANDBOX } from "../../contract/defaults";
 import type { RecordOutputs } from "../resources/outputs";
+import { StoreFailedError } from "../errors";
+
+/**
+ * The output holding the random id of the resource instance that holds its record: written into the
+ * record at create and at adoption, so a pending delete (or a refresh of one) can tell a record a
+ * newer instance took over from one edited by someone else.
+ */
+export const OWNER_INSTANCE = "ownerInstance";
+
+/**
+ * The record now carries another instance's mark than the state's. State without a mark (written
+ * before marks) is taken over only by a marked record: its own instance never wrote a mark, and a
+ * record without one was last written before marks, by this instance or by hand.
+ */
+function takenOver(record: StoredRecord, props: Inputs): boolean {
+  const mine = props[OWNER_INSTANCE];
+  // Only state this provider wrote (it has a version): an import's `read` has no instance yet.
+  if (props["recordVersion"] === undefined) return false;
+  return record.ownerInstance !== undefined && record.ownerInstance !== mine;
+}
 
 /** The inputs every record resource has (see schema/common.ts). */
 export interface BaseInputs {
@@ -115,6 +136,7 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
     compact({
       ...pick(v as unknown as Inputs, spec.plainFields),
       ...(v.ownerUrn ? { ownerUrn: v.ownerUrn } : {}),
+      ...(record.ownerInstance ? { [OWNER_INSTANCE]: record.ownerInstance } : {}),
       ...(spec.credentialType ? { credentialType: spec.credentialType } : {}),
       ...spec.outputs?.(ctx, v, record),
       ...(record.secretFingerprint ? { secretFingerprint: record.secretFingerprint } : {}),
@@ -179,6 +201,8 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
       const store = await ctx.store();
       const prepared = await spec.prepare(ctx, v, "create", undefined);
       const secret = secretOf(v as unknown as Inputs);
+      // This instance's mark, on the record it creates or adopts (see `delete`).
+      const ownerInstance = randomUUID();
       const record = await createOrAdopt(
         spec.type,
         v.ownerUrn,
@@ -193,6 +217,7 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
               ...(prepared.refs ? { refs: prepared.refs } : {}),
               ...(secret ? { secret } : {}),
               ...(v.ownerUrn ? { ownerUrn: v.ownerUrn } : {}),
+              ownerInstance,
             },
             { actor: ctx.actor },
           ),
@@ -207,6 +232,7 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
               data: prepared.data,
               ...(prepared.refs ? { refs: prepared.refs } : {}),
               ...(secret ? { secret } : {}),
+              ownerInstance,
             },
             { actor: ctx.actor },
           ),
@@ -231,6 +257,10 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
         });
       // Deleted outside Pulumi: an empty id tells the engine the resource is gone.
       if (!record) return { id: "", props: {} };
+      // Taken over by a newer instance of this resource (a replacement that adopted it): for this
+      // instance (a pending delete) it is gone, so a refresh drops it instead of handing it the live
+      // record's version, with which its delete would then remove the live record.
+      if (takenOver(record, props)) return { id: "", props: {} };
       return {
         id,
         props: compact({
@@ -258,6 +288,8 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
           Number(olds["recordVersion"]),
           {
             name: v.name,
+            // State written before instance marks gets one now; the record's own mark stays otherwise.
+            ...(typeof olds[OWNER_INSTANCE] === "string" ? {} : { ownerInstance: randomUUID() }),
             data: prepared.data,
             ...(prepared.refs ? { refs: prepared.refs } : {}),
             ...(secret &&
@@ -288,17 +320,23 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
       } catch (e) {
         if (!StoreError.is(e, "CONFLICT")) throw storeFailure(spec.type, e);
         const current = await store.get(sandbox, spec.kind, id).catch(() => undefined);
-        const owner = props["ownerUrn"];
-        if (!current || typeof owner !== "string" || current.ownerUrn !== owner) {
-          throw storeFailure(spec.type, e);
+        // Gone meanwhile: nothing left to delete.
+        if (!current) return;
+        if (takenOver(current, props)) {
+          // A newer instance of this resource took the record over (a replacement that adopted it
+          // after a failed up): not this instance's to delete. Left alone, so a pending delete can
+          // never remove the live record.
+          warn(
+            `${spec.type} ${String(props["name"] ?? id)}: record ${id} now belongs to a newer instance of ${String(props["ownerUrn"] ?? "this resource")}; this one's delete leaves it in place`,
+          );
+          return;
         }
-        // Changed since, and still claimed by this same Pulumi resource (URN): a newer instance of it
-        // took the record over (a replacement that adopted it after a failed up). It is not this
-        // instance's to delete; leave it, so a pending delete can never remove the live record.
-        warn(
-          `${spec.type} ${String(props["name"] ?? id)}: record ${id} was changed since this resource last saw it (version ${seen} expected, ${current.version} found) and still belongs to ${owner}; it is left in place`,
+        // Still this instance's, edited by someone else since: deleting would drop that edit unseen.
+        throw new StoreFailedError(
+          `${spec.type} ${String(props["name"] ?? id)}: ${spec.kind} "${current.name}" (id ${id}) in sandbox "${sandbox}" was changed outside Pulumi since this stack last saw it (version ${seen} expected, ${current.version} found), so it was not deleted. Run \`pulumi refresh\` to take that change into the state, then run the delete (\`pulumi destroy\` or \`pulumi up\`) again [CONFLICT]`,
+          "CONFLICT",
+          e,
         );
-        return;
       }
       await spec.afterDelete?.(ctx, props);
     },

@@ -31,6 +31,7 @@ interface Row {
   secret_fingerprint: string | null;
   secret_format: number;
   owner_urn: string | null;
+  owner_instance: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -274,8 +275,8 @@ class PostgresTx implements StoreTx {
     // A unique violation (same name, raced) is re-run by the backend, which then reports ALREADY_EXISTS.
     await this.q(
       `INSERT INTO records (id, sandbox, kind, name, credential_type, version, data, secret_ciphertext, secret_nonce,
-         secret_key_id, secret_fingerprint, owner_urn, created_at, updated_at, secret_format)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+         secret_key_id, secret_fingerprint, owner_urn, created_at, updated_at, secret_format, owner_instance)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         row.id,
         row.sandbox,
@@ -292,6 +293,7 @@ class PostgresTx implements StoreTx {
         row.createdAt,
         row.updatedAt,
         row.secret?.format ?? 2,
+        row.ownerInstance,
       ],
     );
     await this.writeRefs(row);
@@ -300,7 +302,8 @@ class PostgresTx implements StoreTx {
   async replace(row: RecordRow, expectedVersion: number): Promise<boolean> {
     const result = await this.q(
       `UPDATE records SET version = $2, data = $3, secret_ciphertext = $4, secret_nonce = $5, secret_key_id = $6,
-         secret_fingerprint = $7, owner_urn = $8, updated_at = $9, name = $11, secret_format = $12
+         secret_fingerprint = $7, owner_urn = $8, updated_at = $9, name = $11, secret_format = $12,
+         owner_instance = $13
        WHERE id = $1 AND version = $10`,
       [
         row.id,
@@ -315,6 +318,7 @@ class PostgresTx implements StoreTx {
         expectedVersion,
         row.name,
         row.secret?.format ?? 2,
+        row.ownerInstance,
       ],
     );
     if (result.rowCount !== 1) return false;
@@ -447,6 +451,7 @@ function toRecord(row: Row): RecordRow {
         : null,
     secretFingerprint: row.secret_fingerprint,
     ownerUrn: row.owner_urn,
+    ownerInstance: row.owner_instance,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -3,8 +3,8 @@ import type { Migration } from "../sqlite/migrations";
 
 /**
  * Numbered schema migrations of the PostgreSQL backend, in step with SQLITE_MIGRATIONS (1: records,
- * 2: tokens, 3: the webhook receiver, 4: secret format). Append only: a released migration never changes, since databases have applied it.
- * 2: tokens, 3: secret format). Append only: a released migration never changes, since databases have applied it.
+ * 2: tokens, 3: the webhook receiver, 4: secret format, 5: owner instance). Append only: a released
+ * migration never changes, since databases have applied it.
  */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -88,5 +88,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         secret_ciphertext bytea
       );
     `,
+  },
+  {
+    version: 5,
+    description: "the instance of the Pulumi resource that holds a record (delete vs. adoption)",
+    sql: `ALTER TABLE records ADD COLUMN owner_instance text;`,
   },
 ];

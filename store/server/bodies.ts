@@ -19,6 +19,7 @@ const createBody = z
     refs: refs.optional(),
     secret: jsonObject.optional(),
     ownerUrn: z.string().max(1024).optional(),
+    ownerInstance: z.string().max(200).optional(),
   })
   .strict();
 
@@ -30,6 +31,7 @@ const patchBody = z
     refs: refs.optional(),
     secret: jsonObject.optional(),
     ownerUrn: z.string().max(1024).optional(),
+    ownerInstance: z.string().max(200).optional(),
   })
   .strict();
 
@@ -43,6 +45,7 @@ export interface CreateBody {
   readonly refs?: readonly RecordRef[];
   readonly secret?: Record<string, unknown>;
   readonly ownerUrn?: string;
+  readonly ownerInstance?: string;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {

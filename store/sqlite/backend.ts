@@ -29,6 +29,7 @@ interface Row {
   secret_fingerprint: string | null;
   secret_format: number;
   owner_urn: string | null;
+  owner_instance: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -390,6 +391,7 @@ class SqliteTx implements StoreTx {
           : null,
       secretFingerprint: row.secret_fingerprint,
       ownerUrn: row.owner_urn,
+      ownerInstance: row.owner_instance,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
@@ -421,9 +423,9 @@ class SqliteTx implements StoreTx {
     try {
       this.prepare(
         `INSERT INTO records (id, sandbox, kind, name, credential_type, version, data, secret_ciphertext, secret_nonce,
-             secret_key_id, secret_fingerprint, secret_format, owner_urn, created_at, updated_at)
+             secret_key_id, secret_fingerprint, secret_format, owner_urn, owner_instance, created_at, updated_at)
            VALUES (@id, @sandbox, @kind, @name, @credential_type, @version, @data, @secret_ciphertext, @secret_nonce,
-             @secret_key_id, @secret_fingerprint, @secret_format, @owner_urn, @created_at, @updated_at)`,
+             @secret_key_id, @secret_fingerprint, @secret_format, @owner_urn, @owner_instance, @created_at, @updated_at)`,
       ).run(toParams(row));
     } catch (e) {
       if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
@@ -442,7 +444,7 @@ class SqliteTx implements StoreTx {
     const result = this.prepare(
       `UPDATE records SET name = @name, version = @version, data = @data, secret_ciphertext = @secret_ciphertext,
            secret_nonce = @secret_nonce, secret_key_id = @secret_key_id, secret_fingerprint = @secret_fingerprint,
-           secret_format = @secret_format, owner_urn = @owner_urn, updated_at = @updated_at
+           secret_format = @secret_format, owner_urn = @owner_urn, owner_instance = @owner_instance, updated_at = @updated_at
          WHERE id = @id AND version = @expected`,
     ).run({ ...toParams(row), expected: expectedVersion });
     if (result.changes !== 1) return false;
@@ -543,6 +545,7 @@ function toParams(row: RecordRow): Record<string, unknown> {
     secret_fingerprint: row.secretFingerprint,
     secret_format: row.secret?.format ?? 2,
     owner_urn: row.ownerUrn,
+    owner_instance: row.ownerInstance,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };

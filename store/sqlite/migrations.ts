@@ -91,4 +91,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: "the instance of the Pulumi resource that holds a record (delete vs. adoption)",
+    // NULL for records written before it: their resources delete as before (see provider/handlers/record.ts).
+    sql: `ALTER TABLE records ADD COLUMN owner_instance TEXT;`,
+  },
 ];

@@ -116,6 +116,8 @@ export async function agree(stack: TestStack, store: JourneyStore): Promise<void
       version: [rec.version, o["recordVersion"]],
       secretFingerprint: [rec.secretFingerprint, o["secretFingerprint"]],
       ownerUrn: [rec.ownerUrn, r.urn],
+      // The instance that holds the record: what a pending delete tells a takeover by.
+      ownerInstance: [rec.ownerInstance, o["ownerInstance"]],
     };
     for (const [field, [inStore, inState]] of Object.entries(expect)) {
       if (!same(inStore, inState))

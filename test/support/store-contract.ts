@@ -195,6 +195,31 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
       );
     });
 
+    test("the owner's URN and instance are kept at create, and an update replaces the instance only when it names one", async () => {
+      const urn = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/smschannels:SmsApiCredential::main";
+      const r = await h.store.create(
+        { ...twilioCredential("prod", "main"), ownerUrn: urn, ownerInstance: "first" },
+        actor,
+      );
+      expect(r).toMatchObject({ ownerUrn: urn, ownerInstance: "first" });
+      const edited = await h.store.update("prod", "api-credential", r.id, 1, { data: { n: 1 } }, actor);
+      expect(edited).toMatchObject({ ownerUrn: urn, ownerInstance: "first" });
+      const adopted = await h.store.update(
+        "prod",
+        "api-credential",
+        r.id,
+        2,
+        { ownerInstance: "second" },
+        actor,
+      );
+      expect(await h.store.get("prod", "api-credential", r.id)).toEqual(adopted);
+      expect(adopted).toMatchObject({ ownerUrn: urn, ownerInstance: "second", version: 3 });
+      // A record written without one (before 0.2) has none.
+      expect(await h.store.create(twilioCredential("prod", "other"), actor)).not.toHaveProperty(
+        "ownerInstance",
+      );
+    });
+
     test("a credential in use cannot be deleted, and the error names its users", async () => {
       const cred = await h.store.create(twilioCredential("prod", "main"), actor);
       const hook = await h.store.create(webhook("prod", "inbound-hook", cred.id), actor);

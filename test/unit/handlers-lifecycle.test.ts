@@ -241,6 +241,96 @@ describe.each(CASES)("$type handlers", (c) => {
     );
     expect((await h.store.get("prod", c.kind, first.id))!.version).toBe(2);
   });
+
+  it("a delete after an edit outside Pulumi fails with CONFLICT naming the record and `pulumi refresh`; after a refresh it deletes", async () => {
+    const { id, outs } = await create();
+    const record = (await h.store.get("prod", c.kind, id))!;
+    expect(outs["ownerInstance"]).toBe(record.ownerInstance);
+    await h.store.update("prod", c.kind, id, record.version, { data: { ...record.data, edited: 1 } }, ACTOR);
+    const failure = c.handlers.delete(h.ctx, id, outs);
+    await expect(failure).rejects.toThrow(/\[CONFLICT\]/);
+    await expect(failure).rejects.toThrow(
+      new RegExp(
+        `"${escape(record.name)}" \\(id ${id}\\) in sandbox "prod" was changed outside Pulumi.*\`pulumi refresh\``,
+      ),
+    );
+    expect((await h.store.get("prod", c.kind, id))!.version).toBe(2);
+    // The fix as printed: refresh (read) takes the change in, and the delete then goes through.
+    const refreshed = await c.handlers.read(h.ctx, id, outs);
+    expect(refreshed.id).toBe(id);
+    await c.handlers.delete(h.ctx, id, refreshed.props as Inputs);
+    expect(await h.store.get("prod", c.kind, id)).toBeUndefined();
+  });
+
+  it("a pending delete of an instance a replacement took over (adopted) leaves the record; a refresh drops it", async () => {
+    const old = await create();
+    // The replacement's create finds the record of its name written by the same URN and adopts it.
+    const replacement = await c.handlers.create(h.ctx, old.inputs);
+    expect(replacement.id).toBe(old.id);
+    const outs = replacement.outs as Inputs;
+    expect(outs["ownerInstance"]).not.toBe(old.outs["ownerInstance"]);
+    await expect(c.handlers.delete(h.ctx, old.id, old.outs)).resolves.toBeUndefined();
+    expect(await h.store.get("prod", c.kind, old.id)).toMatchObject({ version: 2 });
+    // A refresh of the pending delete must not hand it the live record's version.
+    expect(await c.handlers.read(h.ctx, old.id, old.outs)).toEqual({ id: "", props: {} });
+    expect((await c.handlers.read(h.ctx, old.id, outs)).id).toBe(old.id);
+    await c.handlers.delete(h.ctx, old.id, outs);
+    expect(await h.store.get("prod", c.kind, old.id)).toBeUndefined();
+  });
+});
+
+describe("state and records from before instance marks (0.1)", () => {
+  /** A record as 0.1 wrote it (no mark), and the state 0.1 kept for it. */
+  async function legacy(): Promise<{ inputs: Inputs; id: string; outs: Inputs }> {
+    const { account } = twilioAccount();
+    const name = unique("legacy");
+    const inputs = { ...twilioCredentialInputs(name, account), ownerUrn: urnOf("SmsApiCredential", name) };
+    const record = await h.store.create(
+      {
+        sandbox: "prod",
+        kind: "api-credential",
+        name,
+        credentialType: "twilio-sms",
+        data: { accountSid: account.sid },
+        secret: { authToken: account.authToken },
+        ownerUrn: String(inputs["ownerUrn"]),
+      },
+      ACTOR,
+    );
+    const outs = {
+      sandbox: "prod",
+      name,
+      ownerUrn: inputs["ownerUrn"],
+      recordId: record.id,
+      recordVersion: 1,
+    };
+    return { inputs, id: record.id, outs };
+  }
+
+  it("an edit outside Pulumi, then delete: CONFLICT, the record kept", async () => {
+    const { id, outs } = await legacy();
+    await h.store.update("prod", "api-credential", id, 1, { data: { edited: 1 } }, ACTOR);
+    await expect(smsApiCredential.delete(h.ctx, id, outs)).rejects.toThrow(/\[CONFLICT\]/);
+    expect(await h.store.get("prod", "api-credential", id)).toMatchObject({ version: 2 });
+  });
+
+  it("adopted by a replacement of this version: the old pending delete leaves it", async () => {
+    const { inputs, id, outs } = await legacy();
+    const adopted = await smsApiCredential.create(h.ctx, inputs);
+    expect(adopted.id).toBe(id);
+    await expect(smsApiCredential.delete(h.ctx, id, outs)).resolves.toBeUndefined();
+    expect(await h.store.get("prod", "api-credential", id)).toMatchObject({ version: 2 });
+  });
+
+  it("an update marks the record and the state", async () => {
+    const { inputs, id, outs } = await legacy();
+    const { outs: after } = await smsApiCredential.update(h.ctx, id, outs, { ...inputs, sandbox: "prod" });
+    const record = (await h.store.get("prod", "api-credential", id))!;
+    expect(record.ownerInstance).toEqual(expect.any(String));
+    expect((after as Inputs)["ownerInstance"]).toBe(record.ownerInstance);
+    await smsApiCredential.delete(h.ctx, id, after as Inputs);
+    expect(await h.store.get("prod", "api-credential", id)).toBeUndefined();
+  });
 });
 
 function escape(s: string): string {

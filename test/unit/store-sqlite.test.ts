@@ -850,6 +850,7 @@ describe("transactions", () => {
           secret: null,
           secretFingerprint: null,
           ownerUrn: null,
+          ownerInstance: null,
           createdAt: at,
           updatedAt: at,
         });
