@@ -17,7 +17,10 @@ import {
   startWorld,
   type World,
 } from "./journey";
+import { randomBytes } from "node:crypto";
 import { type RunResult, TestStack } from "./pulumi";
+import { ReceiverProcess } from "./receiver-process";
+import { freePort } from "./store-process";
 
 export function defineJourney(
   title: string,
@@ -30,6 +33,9 @@ export function defineJourney(
     /** The spec every undo goes back to. */
     let original: World["spec"];
     let originalSecrets: World["secrets"];
+    /** Where the webhook receiver listens while a step needs it (`smschannels:webhookBaseUrl`). */
+    let receiverPort: number;
+    let base: string;
 
     const up = async (): Promise<RunResult> => {
       await configure(stack, world);
@@ -45,11 +51,13 @@ export function defineJourney(
     beforeAll(async () => {
       store = await openStore();
       world = await startWorld();
+      receiverPort = await freePort();
+      base = `http://127.0.0.1:${receiverPort}`;
       stack = await TestStack.create("journey", {
         packed: true,
         config: {
           "smschannels:twilioApiUrl": world.emu.url,
-          "smschannels:webhookBaseUrl": "https://hooks.example.com",
+          "smschannels:webhookBaseUrl": base,
           ...store.config,
         },
         secrets: store.secrets,
@@ -110,6 +118,48 @@ export function defineJourney(
       await settled(stack, store);
       // Undo: back to the old rcs token (the account keeps its new one).
       await undo();
+    });
+
+    test("the webhook's own twilioAuthToken: set, rotated (the diff names it), then undone", async () => {
+      world.spec.hookToken = true;
+      world.secrets.hookToken = randomBytes(16).toString("hex");
+      expectSteps(expectSuccess(await up()), {
+        hook: { op: "update", diffs: ["twilioAuthToken"] },
+        cred: { op: "same" },
+      });
+      await settled(stack, store);
+      const rotated = randomBytes(16).toString("hex");
+      world.secrets.hookToken = rotated;
+      expectSteps(expectSuccess(await up()), { hook: { op: "update", diffs: ["twilioAuthToken"] } });
+      expect(await stack.exportText()).not.toContain(rotated);
+      await settled(stack, store);
+      await undo();
+    });
+
+    test("attachToMessagingService with the receiver answering points the service at the webhook; undo puts the earlier URL back", async () => {
+      const service = world.services[0];
+      const before = world.emu.getService(service)?.inboundRequestUrl;
+      const receiver = await ReceiverProcess.start({
+        database: store.database,
+        key: store.key,
+        port: receiverPort,
+        publicUrl: base,
+      });
+      try {
+        world.spec.hook["attachToMessagingService"] = true;
+        expectSteps(expectSuccess(await up()), {
+          hook: { op: "update", diffs: ["attachToMessagingService"] },
+        });
+        const hook = (await stack.exportState()).find((r) => r.urn.endsWith("::hook"));
+        const url = String(hook?.outputs?.["webhookUrl"]);
+        expect(url).toBe(`${base}/v1/sandboxes/prod/webhooks/${String(hook?.id)}`);
+        expect(world.emu.getService(service)?.inboundRequestUrl).toBe(url);
+        await settled(stack, store);
+        await undo();
+        expect(world.emu.getService(service)?.inboundRequestUrl).toBe(before);
+      } finally {
+        await receiver.stop();
+      }
     });
 
     test("rename every resource in place, then undo", async () => {

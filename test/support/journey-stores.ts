@@ -19,6 +19,8 @@ export async function embeddedJourneyStore(): Promise<ClosableStore> {
   return {
     config: { "smschannels:storePath": file },
     secrets: { "smschannels:storeKey": key },
+    database: file,
+    key,
     open: () => openEmbeddedStore({ path: file, key }),
     close: async () => fs.rmSync(dir, { recursive: true, force: true }),
   };
@@ -39,6 +41,8 @@ export async function serviceJourneyStore(pgAdminUrl?: string): Promise<Closable
   return {
     config: { "smschannels:storeUrl": service.url },
     secrets: { "smschannels:storeToken": token },
+    database,
+    key,
     open: async () => {
       const db = await openServiceDatabase(database);
       return new CoreStore(db.backend, Keyring.parse(key));

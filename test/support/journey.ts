@@ -28,6 +28,9 @@ export interface JourneyStore {
   readonly secrets: Record<string, string>;
   /** The store itself (not through Pulumi), opened for one look and closed again. */
   open(): Promise<CoreStore>;
+  /** The database the store keeps (file or postgres:// URL) and its key: what a receiver opens. */
+  readonly database: string;
+  readonly key: string;
   /** Stops and starts the store (the service); undefined for the embedded store. */
   readonly outage?: { stop(): Promise<void>; start(): Promise<void> };
 }
@@ -62,10 +65,13 @@ export interface Spec {
   rcs: Record<string, unknown>;
   hook: Record<string, unknown>;
   chan: Record<string, unknown>;
+  /** The webhook has a `twilioAuthToken` of its own (secrets.hookToken). */
+  hookToken?: boolean;
 }
 export interface Secrets {
   authToken: string;
   rcsToken: string;
+  hookToken?: string;
 }
 
 const same = (a: unknown, b: unknown): boolean => canonicalJson(a ?? null) === canonicalJson(b ?? null);
@@ -193,7 +199,11 @@ export async function startWorld(): Promise<World> {
   const emu = await TwilioEmulator.start();
   const a = emu.addAccount({ friendlyName: "Journey" });
   const number = emu.addIncomingNumber(a.sid, "+14155550142").phoneNumber;
-  const one = emu.addService(a.sid, { phoneNumbers: [number] }).sid;
+  // An inbound URL set before the journey: what detaching the webhook must put back.
+  const one = emu.addService(a.sid, {
+    phoneNumbers: [number],
+    inboundRequestUrl: "https://before.example.com/in",
+  }).sid;
   // The second service has no number: the channel's sender stays the credential's inbound number.
   const two = emu.addService(a.sid, { friendlyName: "Second" }).sid;
   return {
