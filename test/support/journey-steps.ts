@@ -9,6 +9,7 @@ import {
   clone,
   configure,
   diagnostics,
+  errors,
   expectFailure,
   expectSteps,
   expectSuccess,
@@ -191,6 +192,68 @@ export function defineJourney(
       await agree(stack, store);
       world.spec = clone(original);
       await configure(stack, world);
+      await settled(stack, store);
+    });
+
+    test("a name another resource holds in the store fails in preview, naming `name`; nothing is written", async () => {
+      const taken = `taken-${randomBytes(3).toString("hex")}`;
+      const s = await store.open();
+      let id: string;
+      try {
+        id = (
+          await s.create(
+            {
+              sandbox: "prod",
+              kind: "api-credential",
+              name: taken,
+              credentialType: "custom-rcs",
+              // Another team's credential, as the provider would have written it.
+              data: { providerName: "other-team", providerUrl: "https://rcs.example.com/other" },
+            },
+            { actor: "another-team" },
+          )
+        ).id;
+      } finally {
+        await s.close();
+      }
+      world.spec.rcs["name"] = taken;
+      await configure(stack, world);
+      const pre = expectFailure(await stack.preview());
+      const said = errors(pre).map((e) => e.message);
+      // The engine prints "property name value <v> has a problem: <our reason>".
+      expect(said.join("\n")).toMatch(
+        new RegExp(`property name value .* has a problem: api-credential "${taken}" already exists`),
+      );
+      const s2 = await store.open();
+      try {
+        expect(await s2.delete("prod", "api-credential", id, { actor: "another-team" })).toBe("deleted");
+      } finally {
+        await s2.close();
+      }
+      world.spec = clone(original);
+      await configure(stack, world);
+      await settled(stack, store);
+    });
+
+    test("a store token without the scope or the sandbox fails in preview, naming smschannels:storeToken; nothing is written", async () => {
+      if (!store.token) return;
+      const full = store.secrets["smschannels:storeToken"] ?? "";
+      const cases = [
+        { token: store.token("*", "read"), says: /lacks the "write" scope/ },
+        {
+          token: store.token("staging", "read", "write", "runtime"),
+          says: /is for sandbox "staging", not "prod"/,
+        },
+      ];
+      try {
+        for (const c of cases) {
+          await stack.setConfig("smschannels:storeToken", c.token, true);
+          const said = errors(expectFailure(await stack.preview())).map((e) => e.message);
+          expect(said.join("\n")).toMatch(new RegExp(`property smschannels:storeToken .*${c.says.source}`));
+        }
+      } finally {
+        await stack.setConfig("smschannels:storeToken", full, true);
+      }
       await settled(stack, store);
     });
 

@@ -43,6 +43,7 @@ export async function serviceJourneyStore(pgAdminUrl?: string): Promise<Closable
     secrets: { "smschannels:storeToken": token },
     database,
     key,
+    token: (sandbox, ...scopes) => createToken(database, key, sandbox, ...scopes),
     open: async () => {
       const db = await openServiceDatabase(database);
       return new CoreStore(db.backend, Keyring.parse(key));

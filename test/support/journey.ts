@@ -13,6 +13,7 @@ import { TwilioEmulator } from "../twilio-emulator";
 import {
   changes,
   diagnostics,
+  errors,
   expectFailure,
   expectNoChanges,
   expectSuccess,
@@ -31,6 +32,8 @@ export interface JourneyStore {
   /** The database the store keeps (file or postgres:// URL) and its key: what a receiver opens. */
   readonly database: string;
   readonly key: string;
+  /** A store token of this sandbox and these scopes (the service only). */
+  token?(sandbox: string, ...scopes: string[]): string;
   /** Stops and starts the store (the service); undefined for the embedded store. */
   readonly outage?: { stop(): Promise<void>; start(): Promise<void> };
 }
@@ -183,7 +186,7 @@ export function expectSteps(
     throw new Error(`steps: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}\n${r.output}`);
 }
 
-export { changes, diagnostics, expectFailure, expectSuccess };
+export { changes, diagnostics, errors, expectFailure, expectSuccess };
 
 /** The journey's world: the Twilio emulator with one account, and the stack's starting spec. */
 export interface World {
