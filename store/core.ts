@@ -9,7 +9,16 @@ import {
   type SecretFormat,
 } from "./crypto";
 import { StoreError } from "./errors";
-import { checkInput, checkKind, checkReferences, checkRefShapes, checkSandbox, describe } from "./rules";
+import {
+  checkData,
+  checkInput,
+  checkKind,
+  checkName,
+  checkReferences,
+  checkRefShapes,
+  checkSandbox,
+  describe,
+} from "./rules";
 import type {
   Actor,
   AuditEntry,
@@ -406,16 +415,7 @@ export class CoreStore implements CredentialStore {
     }
     if (patch.refs) checkRefShapes(kind, patch.refs);
     const { fingerprinter } = await this.loadSettings();
-    if (
-      patch.name !== undefined &&
-      (typeof patch.name !== "string" || patch.name.length === 0 || patch.name.length > 200)
-    ) {
-      throw new StoreError(
-        "INVALID_INPUT",
-        "name: must be a non-empty string of at most 200 characters",
-        "name",
-      );
-    }
+    if (patch.name !== undefined) checkName(kind, patch.name);
     return this.backend.transaction(async (tx) => {
       const current = await tx.getRecord(id, true);
       if (!current || current.sandbox !== sandbox || current.kind !== kind) {
@@ -452,6 +452,8 @@ export class CoreStore implements CredentialStore {
         ownerInstance: patch.ownerInstance ?? current.ownerInstance,
         updatedAt: at,
       };
+      // New data is held to the contract; data left as it is was checked when it was written.
+      if (patch.data !== undefined) checkData(row.kind, row.credentialType ?? undefined, row.data);
       checkReferences(row, await resolveRefs(tx, row.sandbox, row.refs));
       // An `rcs` channel may already point at this credential: a credential never changes its type,
       // so there is nothing for referrers to re-check here.

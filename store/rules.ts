@@ -1,12 +1,12 @@
-import { MAX_RECORD_NAME, SANDBOX } from "../contract/formats";
+import { SANDBOX } from "../contract/formats";
+import { recordDataProblems, recordNameProblem } from "../contract/schema/records";
 import { StoreError } from "./errors";
 import type { RecordRow } from "./backend";
-import type { RecordInput, RecordKind, RecordRef } from "./types";
+import type { CredentialType, RecordInput, RecordKind, RecordRef } from "./types";
 import { CREDENTIAL_TYPES, RECORD_KINDS } from "./types";
 
-/** The contract's sandbox format and name length (contract/formats.ts). */
+/** The contract's sandbox format (contract/formats.ts). */
 export const SANDBOX_PATTERN = SANDBOX;
-const MAX_NAME = MAX_RECORD_NAME;
 
 /** The input field that a reference of this kind comes from, for error messages. */
 export function refField(kind: RecordKind): string {
@@ -44,13 +44,7 @@ export function checkKind(kind: unknown): asserts kind is RecordKind {
 export function checkInput(input: RecordInput): void {
   checkSandbox(input.sandbox);
   checkKind(input.kind);
-  if (typeof input.name !== "string" || input.name.length === 0 || input.name.length > MAX_NAME) {
-    throw new StoreError(
-      "INVALID_INPUT",
-      `name: must be a non-empty string of at most ${MAX_NAME} characters`,
-      "name",
-    );
-  }
+  checkName(input.kind, input.name);
   if (input.kind === "api-credential") {
     if (!(CREDENTIAL_TYPES as readonly unknown[]).includes(input.credentialType)) {
       throw new StoreError(
@@ -65,7 +59,31 @@ export function checkInput(input: RecordInput): void {
   if (typeof input.data !== "object" || input.data === null || Array.isArray(input.data)) {
     throw new StoreError("INVALID_INPUT", "data: must be a JSON object", "data");
   }
+  checkData(input.kind, input.credentialType, input.data);
   checkRefShapes(input.kind, input.refs ?? []);
+}
+
+/** A record's name by the contract: 1-200 characters; a channel configuration's a CHANNEL_NAME too. */
+export function checkName(kind: RecordKind, name: unknown): void {
+  const problem = recordNameProblem(kind, name);
+  if (problem !== undefined) throw new StoreError("INVALID_INPUT", `name: ${problem}`, "name");
+}
+
+/**
+ * A record's data against the contract's record-data schemas (contract/schema/records.ts), the same
+ * the provider's inputs are built from: no caller of the store (the service's HTTP API, a script)
+ * can write what the provider would refuse. Every problem is told; the first names the field.
+ */
+export function checkData(kind: RecordKind, credentialType: CredentialType | undefined, data: unknown): void {
+  const problems = recordDataProblems(kind, credentialType, data);
+  const first = problems[0];
+  if (first === undefined) return;
+  throw new StoreError(
+    "INVALID_INPUT",
+    problems.map((p) => `${p.property}: ${p.reason}`).join("; "),
+    first.property,
+    { problems },
+  );
 }
 
 const ALLOWED_REFS: Record<RecordKind, readonly RecordKind[]> = {

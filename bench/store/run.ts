@@ -99,7 +99,7 @@ async function measure(
                 "api-credential",
                 own[c]?.id as string,
                 version,
-                { data: { n: version } },
+                { data: { accountSid: "AC00000000000000000000000000000000", n: version } },
                 actor,
               )
             ).version;

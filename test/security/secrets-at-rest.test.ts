@@ -30,7 +30,7 @@ const credential = (name: string, authToken: string, sandbox = "prod") => ({
   kind: "api-credential" as const,
   name,
   credentialType: "twilio-sms" as const,
-  data: {},
+  data: { accountSid: "AC00000000000000000000000000000000" },
   secret: { authToken },
 });
 

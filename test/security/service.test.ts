@@ -42,8 +42,14 @@ async function call(
   return { status: res.statusCode, json, text };
 }
 
+const ACCOUNT_SID = "AC" + "0".repeat(32);
 const credBody = (name: string, token = "x".repeat(32)) =>
-  JSON.stringify({ name, credentialType: "twilio-sms", data: {}, secret: { authToken: token } });
+  JSON.stringify({
+    name,
+    credentialType: "twilio-sms",
+    data: { accountSid: ACCOUNT_SID },
+    secret: { authToken: token },
+  });
 
 describe.each(engines)("the store service on %s", (engine) => {
   let svc: Service;
@@ -72,7 +78,11 @@ describe.each(engines)("the store service on %s", (engine) => {
     expect(made.status).toBe(201);
     const foreignId = made.json["id"] as string;
     const hook = (id: string) =>
-      JSON.stringify({ name: "h", data: {}, refs: [{ kind: "api-credential", id }] });
+      JSON.stringify({
+        name: "h",
+        data: { type: "inbound", apiCredentialId: id },
+        refs: [{ kind: "api-credential", id }],
+      });
     const foreign = await call(svc, "POST", "/v1/sandboxes/dev/webhooks", dev.token, hook(foreignId));
     const missingId = "cred_" + "0".repeat(24);
     const missing = await call(svc, "POST", "/v1/sandboxes/dev/webhooks", dev.token, hook(missingId));
@@ -178,12 +188,80 @@ describe.each(engines)("the store service on %s", (engine) => {
     expect((await call(svc, "POST", "/v1/sandboxes/prod/fingerprints", write.token, body)).status).toBe(429);
   });
 
+  test('record data is held to the provider\'s schema: an rcs channel spelled "RCS" or "rcs " on a Twilio SMS credential is 400 naming the field', async () => {
+    const w = await svc.token("prod", "write", "read");
+    const made = await call(svc, "POST", "/v1/sandboxes/prod/api-credentials", w.token, credBody("sms"));
+    expect(made.status).toBe(201);
+    const credId = made.json["id"] as string;
+    const channel = (name: string, ch: string) =>
+      JSON.stringify({
+        name,
+        data: {
+          channel: ch,
+          messageType: "marketing",
+          apiCredentialId: credId,
+          senderNumber: "+14155550100",
+        },
+        refs: [{ kind: "api-credential", id: credId }],
+      });
+    const path = "/v1/sandboxes/prod/channel-configurations";
+    for (const ch of ["RCS", "rcs ", "Rcs"]) {
+      const r = await call(svc, "POST", path, w.token, channel("promo", ch));
+      expect(r.status).toBe(400);
+      expect(r.json.error).toMatchObject({ code: "INVALID_INPUT", field: "data.channel" });
+      expect(r.json.error?.message).toContain('data.channel: must be "sms", "mms" or "rcs"');
+    }
+    // The name format of the provider too, and the lowercase rcs is still the rcs rule's (409-ish, not 400).
+    const badName = await call(svc, "POST", path, w.token, channel("1 promo", "sms"));
+    expect(badName.status).toBe(400);
+    expect(badName.json.error).toMatchObject({ code: "INVALID_INPUT", field: "name" });
+    const rcs = await call(svc, "POST", path, w.token, channel("promo", "rcs"));
+    expect(rcs.json.error).toMatchObject({ code: "RULE_VIOLATION", field: "apiCredential" });
+    // An update cannot slip it in either.
+    const sms = await call(svc, "POST", path, w.token, channel("promo", "sms"));
+    expect(sms.status).toBe(201);
+    const patched = await call(
+      svc,
+      "PATCH",
+      `${path}/${sms.json["id"] as string}`,
+      w.token,
+      JSON.stringify({ data: { ...JSON.parse(channel("x", "RCS")).data } }),
+      { "if-match": '"1"' },
+    );
+    expect(patched.status).toBe(400);
+    expect(patched.json.error).toMatchObject({ code: "INVALID_INPUT", field: "data.channel" });
+    // The embedded store (the same core, without HTTP) refuses it the same way.
+    await expect(
+      svc.core.create(
+        {
+          sandbox: "prod",
+          kind: "channel-configuration",
+          name: "direct",
+          data: {
+            channel: "RCS",
+            messageType: "marketing",
+            apiCredentialId: credId,
+            senderNumber: "+14155550100",
+          },
+          refs: [{ kind: "api-credential", id: credId }],
+        },
+        { actor: "test" },
+      ),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", field: "data.channel" });
+  });
+
   test("the audit log names the person or pipeline behind the token (HttpStore sends the actor)", async () => {
     const w = await svc.token("prod", "write");
     const store = new HttpStore({ url: svc.url, token: w.token });
     try {
       await store.create(
-        { sandbox: "prod", kind: "api-credential", name: "a", credentialType: "twilio-sms", data: {} },
+        {
+          sandbox: "prod",
+          kind: "api-credential",
+          name: "a",
+          credentialType: "twilio-sms",
+          data: { accountSid: ACCOUNT_SID },
+        },
         { actor: "pulumi:alice@ci-runner-7" },
       );
     } finally {

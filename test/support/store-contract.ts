@@ -28,7 +28,12 @@ function rcsCredential(sandbox: string, name: string): RecordInput {
     kind: "api-credential",
     name,
     credentialType: "custom-rcs",
-    data: { providerName: "acme", providerUrl: "https://rcs.example.com/send" },
+    data: {
+      providerName: "acme",
+      providerUrl: "https://rcs.example.com/send",
+      payloadTemplate: "{}",
+      authType: "bearer",
+    },
     secret: { auth: { type: "bearer", token: secretText() } },
   };
 }
@@ -38,7 +43,7 @@ function webhook(sandbox: string, name: string, credentialId: string): RecordInp
     sandbox,
     kind: "webhook",
     name,
-    data: { type: "inbound" },
+    data: { type: "inbound", apiCredentialId: credentialId },
     refs: [{ kind: "api-credential", id: credentialId }],
   };
 }
@@ -54,7 +59,12 @@ function channel(
     sandbox,
     kind: "channel-configuration",
     name,
-    data: { channel: ch, messageType: "transactional", senderNumber: "+15005550006" },
+    data: {
+      channel: ch,
+      apiCredentialId: credentialId,
+      messageType: "transactional",
+      senderNumber: "+15005550006",
+    },
     refs: [
       { kind: "api-credential", id: credentialId },
       ...webhooks.map((id) => ({ kind: "webhook" as const, id })),
@@ -106,12 +116,12 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
         "api-credential",
         created.id,
         1,
-        { data: { a: 1 }, secret: { authToken: newToken } },
+        { data: { accountSid: "AC00000000000000000000000000000000", a: 1 }, secret: { authToken: newToken } },
         actor,
       );
       expect(updated).toMatchObject({
         version: 2,
-        data: { a: 1 },
+        data: { accountSid: "AC00000000000000000000000000000000", a: 1 },
         secretFingerprint: await h.store.fingerprint("prod", "api-credential", { authToken: newToken }),
       });
       expect(await h.store.readSecret("prod", "api-credential", created.id, actor)).toEqual({
@@ -125,7 +135,12 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
     });
 
     test("list is ordered by name and keeps data byte for byte", async () => {
-      const data = { z: 1, a: { y: [1, 2.5, "x"], b: null }, unicode: "é 😀" };
+      const data = {
+        z: 1,
+        a: { y: [1, 2.5, "x"], b: null },
+        unicode: "é 😀",
+        accountSid: "AC00000000000000000000000000000000",
+      };
       for (const name of ["b", "A", "a"]) {
         await h.store.create(
           { sandbox: "prod", kind: "api-credential", name, credentialType: "twilio-sms", data },
@@ -149,11 +164,30 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
 
     test("an update at a stale version is a conflict and changes nothing", async () => {
       const r = await h.store.create(twilioCredential("prod", "main"), actor);
-      await h.store.update("prod", "api-credential", r.id, 1, { data: { n: 1 } }, actor);
-      const e = await failure(h.store.update("prod", "api-credential", r.id, 1, { data: { n: 2 } }, actor));
+      await h.store.update(
+        "prod",
+        "api-credential",
+        r.id,
+        1,
+        { data: { accountSid: "AC00000000000000000000000000000000", n: 1 } },
+        actor,
+      );
+      const e = await failure(
+        h.store.update(
+          "prod",
+          "api-credential",
+          r.id,
+          1,
+          { data: { accountSid: "AC00000000000000000000000000000000", n: 2 } },
+          actor,
+        ),
+      );
       expect(e.code).toBe("CONFLICT");
       expect(e.details?.["currentVersion"]).toBe(2);
-      expect((await h.store.get("prod", "api-credential", r.id))?.data).toEqual({ n: 1 });
+      expect((await h.store.get("prod", "api-credential", r.id))?.data).toEqual({
+        accountSid: "AC00000000000000000000000000000000",
+        n: 1,
+      });
       expect(
         (await failure(h.store.update("prod", "api-credential", "cred_nothere", 1, {}, actor))).code,
       ).toBe("NOT_FOUND");
@@ -167,7 +201,11 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
         "api-credential",
         r.id,
         1,
-        { name: "renamed", data: { n: 1 }, secret: { authToken: secretText() } },
+        {
+          name: "renamed",
+          data: { accountSid: "AC00000000000000000000000000000000", n: 1 },
+          secret: { authToken: secretText() },
+        },
         actor,
       );
       expect(renamed).toMatchObject({ name: "renamed", version: 2, data: { n: 1 } });
@@ -180,7 +218,14 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
 
     test("a delete that names a stale version is a conflict and deletes nothing; the current one deletes", async () => {
       const r = await h.store.create(twilioCredential("prod", "main"), actor);
-      await h.store.update("prod", "api-credential", r.id, 1, { data: { n: 1 } }, actor);
+      await h.store.update(
+        "prod",
+        "api-credential",
+        r.id,
+        1,
+        { data: { accountSid: "AC00000000000000000000000000000000", n: 1 } },
+        actor,
+      );
       const e = await failure(
         h.store.delete("prod", "api-credential", r.id, { ...actor, expectedVersion: 1 }),
       );
@@ -317,7 +362,14 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
       const r = await h.store.create(twilioCredential("prod", "main"), actor);
       const results = await Promise.allSettled(
         Array.from({ length: 8 }, (_, i) =>
-          h.store.update("prod", "api-credential", r.id, 1, { data: { writer: i } }, actor),
+          h.store.update(
+            "prod",
+            "api-credential",
+            r.id,
+            1,
+            { data: { accountSid: "AC00000000000000000000000000000000", writer: i } },
+            actor,
+          ),
         ),
       );
       const won = results.filter((x): x is PromiseFulfilledResult<StoredRecord> => x.status === "fulfilled");

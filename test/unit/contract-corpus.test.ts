@@ -238,7 +238,7 @@ const store = {
         sandbox: value,
         kind: "webhook",
         name: "n",
-        data: {},
+        data: hookData,
         refs: [{ kind: "api-credential", id: "c" }],
       });
       return "valid";
@@ -255,7 +255,7 @@ const store = {
         kind: "api-credential",
         credentialType: "twilio-sms",
         name: value,
-        data: {},
+        data: smsData,
       });
       return "valid";
     } catch {

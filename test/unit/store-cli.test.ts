@@ -159,7 +159,11 @@ describe("store command", () => {
       });
       child.on("exit", () => reject(new Error(`serve exited early: ${stdout}`)));
     });
-    const body = JSON.stringify({ name: "main", credentialType: "twilio-sms", data: {} });
+    const body = JSON.stringify({
+      name: "main",
+      credentialType: "twilio-sms",
+      data: { accountSid: "AC00000000000000000000000000000000" },
+    });
     const req = http.request(`${url}/v1/sandboxes/prod/api-credentials`, {
       method: "POST",
       headers: {

@@ -15,7 +15,7 @@ const credential = (name: string): RecordInput => ({
   kind: "api-credential",
   name,
   credentialType: "twilio-sms",
-  data: {},
+  data: { accountSid: "AC00000000000000000000000000000000" },
   secret: { authToken: randomBytes(16).toString("hex") },
 });
 const record = {
@@ -85,7 +85,14 @@ describe("HttpStore retries", () => {
       try {
         const e = await failure(
           op === "update"
-            ? store.update("prod", "api-credential", "cred_1", 1, { data: {} }, actor)
+            ? store.update(
+                "prod",
+                "api-credential",
+                "cred_1",
+                1,
+                { data: { accountSid: "AC00000000000000000000000000000000" } },
+                actor,
+              )
             : store.delete("prod", "api-credential", "cred_1", actor),
         );
         expect(e.code).toBe("UNAVAILABLE");
@@ -250,7 +257,7 @@ describe("HttpStore errors", () => {
           sandbox: "prod",
           kind: "webhook",
           name: "h",
-          data: {},
+          data: { type: "inbound", apiCredentialId: "cred_none" },
           refs: [{ kind: "api-credential", id: "cred_none" }],
         },
         actor,
@@ -277,21 +284,40 @@ describe("HttpStore errors", () => {
         sandbox: "prod",
         kind: "webhook",
         name: "uses-dup",
-        data: {},
+        data: { type: "inbound", apiCredentialId: first.id },
         refs: [{ kind: "api-credential", id: first.id }],
       },
       actor,
     );
     expect((await fails(w.delete("prod", "api-credential", first.id, actor))).code).toBe("IN_USE");
-    await w.update("prod", "api-credential", first.id, 1, { data: { n: 1 } }, actor);
-    const stale = await fails(w.update("prod", "api-credential", first.id, 1, { data: { n: 2 } }, actor));
+    await w.update(
+      "prod",
+      "api-credential",
+      first.id,
+      1,
+      { data: { accountSid: "AC00000000000000000000000000000000", n: 1 } },
+      actor,
+    );
+    const stale = await fails(
+      w.update(
+        "prod",
+        "api-credential",
+        first.id,
+        1,
+        { data: { accountSid: "AC00000000000000000000000000000000", n: 2 } },
+        actor,
+      ),
+    );
     expect(stale).toMatchObject({ code: "CONFLICT", details: { currentVersion: 2 } });
     await w.close();
   });
 
   test("413 is PAYLOAD_TOO_LARGE; 429 with a long wait is RATE_LIMITED with the delay", async () => {
     const w = open(writer);
-    const big = { ...credential("big"), data: { pad: "x".repeat(4096) } };
+    const big = {
+      ...credential("big"),
+      data: { accountSid: "AC00000000000000000000000000000000", pad: "x".repeat(4096) },
+    };
     expect((await fails(w.create(big, actor))).code).toBe("PAYLOAD_TOO_LARGE");
     await w.close();
     const limited = await startTestService({ rateLimit: { perSecond: 0.1, burst: 1 } });

@@ -126,19 +126,22 @@ describe("store service over HTTP", () => {
     const created = await call(svc, "POST", creds, { token: writer.token, body: credentialBody("main") });
     expect(created.headers["etag"]).toBe('"1"');
     const path = `${creds}/${created.body["id"] as string}`;
-    const missing = await call(svc, "PATCH", path, { token: writer.token, body: { data: {} } });
+    const missing = await call(svc, "PATCH", path, {
+      token: writer.token,
+      body: { data: { accountSid: "AC00000000000000000000000000000000" } },
+    });
     expect(missing.status).toBe(428);
     expect(missing.body.error?.code).toBe("INVALID_INPUT");
     const ok = await call(svc, "PATCH", path, {
       token: writer.token,
-      body: { data: { n: 1 } },
+      body: { data: { accountSid: "AC00000000000000000000000000000000", n: 1 } },
       headers: { "if-match": '"1"' },
     });
     expect(ok).toMatchObject({ status: 200, body: { version: 2 } });
     expect(ok.headers["etag"]).toBe('"2"');
     const stale = await call(svc, "PATCH", path, {
       token: writer.token,
-      body: { data: { n: 2 } },
+      body: { data: { accountSid: "AC00000000000000000000000000000000", n: 2 } },
       headers: { "if-match": '"1"' },
     });
     expect(stale.status).toBe(412);
@@ -176,7 +179,10 @@ describe("store service over HTTP", () => {
   });
 
   test("bodies over the size limit get 413, declared or streamed; bad JSON gets 400 without echoing it", async () => {
-    const big = { ...credentialBody("big"), data: { pad: "x".repeat(5000) } };
+    const big = {
+      ...credentialBody("big"),
+      data: { accountSid: "AC00000000000000000000000000000000", pad: "x".repeat(5000) },
+    };
     const declared = await call(svc, "POST", creds, { token: writer.token, body: big });
     expect(declared.status).toBe(413);
     expect(declared.body.error?.code).toBe("PAYLOAD_TOO_LARGE");

@@ -68,7 +68,7 @@ describePg(title("two service replicas on one PostgreSQL"), () => {
         kind: "api-credential",
         name: "raced",
         credentialType: "twilio-sms",
-        data: { n: 0 },
+        data: { accountSid: "AC00000000000000000000000000000000", n: 0 },
       },
       actor,
     );
@@ -83,7 +83,9 @@ describePg(title("two service replicas on one PostgreSQL"), () => {
               "content-type": "application/json",
               "if-match": `"${version}"`,
             },
-            body: JSON.stringify({ data: { n: version, writer: i } }),
+            body: JSON.stringify({
+              data: { accountSid: "AC00000000000000000000000000000000", n: version, writer: i },
+            }),
           });
           await res.body.dump();
           return res.statusCode;
@@ -107,7 +109,7 @@ describePg(title("two service replicas on one PostgreSQL"), () => {
         kind: "api-credential",
         name: "counter",
         credentialType: "twilio-sms",
-        data: { count: 0 },
+        data: { accountSid: "AC00000000000000000000000000000000", count: 0 },
       },
       actor,
     );
@@ -124,7 +126,12 @@ describePg(title("two service replicas on one PostgreSQL"), () => {
               "api-credential",
               id,
               current?.version ?? 0,
-              { data: { count: (current?.data["count"] as number) + 1 } },
+              {
+                data: {
+                  accountSid: "AC00000000000000000000000000000000",
+                  count: (current?.data["count"] as number) + 1,
+                },
+              },
               actor,
             );
             done++;
@@ -176,7 +183,7 @@ describePg(title("PostgreSQL backend: migrations and failures"), () => {
           kind: "api-credential",
           name: "c",
           credentialType: "twilio-sms",
-          data: {},
+          data: { accountSid: "AC00000000000000000000000000000000" },
           secret: { t: "x" },
         },
         actor,
@@ -201,7 +208,7 @@ describePg(title("PostgreSQL backend: migrations and failures"), () => {
           kind: "api-credential",
           name: "c",
           credentialType: "twilio-sms",
-          data: {},
+          data: { accountSid: "AC00000000000000000000000000000000" },
           secret: { t: "x" },
         },
         actor,
@@ -236,11 +243,23 @@ describePg(title("PostgreSQL backend: reads"), () => {
     const store = await openPostgresStore(db.url, new Keyring([randomBytes(32)]));
     try {
       const a = await store.create(
-        { sandbox: "prod", kind: "api-credential", name: "a", credentialType: "twilio-sms", data: {} },
+        {
+          sandbox: "prod",
+          kind: "api-credential",
+          name: "a",
+          credentialType: "twilio-sms",
+          data: { accountSid: "AC00000000000000000000000000000000" },
+        },
         actor,
       );
       const b = await store.create(
-        { sandbox: "prod", kind: "api-credential", name: "b", credentialType: "twilio-sms", data: {} },
+        {
+          sandbox: "prod",
+          kind: "api-credential",
+          name: "b",
+          credentialType: "twilio-sms",
+          data: { accountSid: "AC00000000000000000000000000000000" },
+        },
         actor,
       );
       const backend = store.backend as PostgresBackend;

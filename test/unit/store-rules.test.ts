@@ -76,7 +76,12 @@ function credential(
       data:
         type === "twilio-sms"
           ? { accountSid: `AC${randomBytes(16).toString("hex")}` }
-          : { providerName: "acme-rcs" },
+          : {
+              providerName: "acme-rcs",
+              providerUrl: "https://rcs.example.com/send",
+              payloadTemplate: "{}",
+              authType: "bearer",
+            },
       secret: { token: randomBytes(16).toString("hex") },
       ...extra,
     },
@@ -89,7 +94,7 @@ function webhookInput(name: string, cred: StoredRecord, sandbox = "prod"): Recor
     sandbox,
     kind: "webhook",
     name,
-    data: { type: "inbound" },
+    data: { type: "inbound", apiCredentialId: cred.id },
     refs: [{ kind: "api-credential", id: cred.id }],
   };
 }
@@ -109,7 +114,7 @@ function channelInput(
     sandbox,
     kind: "channel-configuration",
     name,
-    data: { channel, messageType: "transactional" },
+    data: { channel, messageType: "transactional", apiCredentialId: cred.id, senderNumber: "+15005550006" },
     refs,
   };
 }
@@ -165,7 +170,7 @@ describe("rcs channels take a custom-rcs credential only", () => {
         "channel-configuration",
         chan.id,
         1,
-        { data: { channel: "rcs", messageType: "marketing" } },
+        { data: { ...chan.data, channel: "rcs", messageType: "marketing" } },
         ACTOR,
       ),
       "RULE_VIOLATION",
@@ -378,8 +383,16 @@ describe("unique names per sandbox and kind", () => {
     expect((await store.get("prod", "api-credential", b.id))?.name).toBe("beta");
     // Keeping its own name is no conflict.
     expect(
-      (await store.update("prod", "api-credential", b.id, 1, { name: "beta", data: { x: 1 } }, ACTOR))
-        .version,
+      (
+        await store.update(
+          "prod",
+          "api-credential",
+          b.id,
+          1,
+          { name: "beta", data: { accountSid: "AC00000000000000000000000000000000", x: 1 } },
+          ACTOR,
+        )
+      ).version,
     ).toBe(2);
     const renamed = await store.update("prod", "api-credential", b.id, 2, { name: "gamma" }, ACTOR);
     expect(renamed.name).toBe("gamma");
@@ -426,7 +439,14 @@ describe("idempotent creates", () => {
     const key = randomBytes(12).toString("hex");
     const token = randomBytes(16).toString("hex");
     const first = await store.create(input("idem", token), { actor: "a", idempotencyKey: key });
-    await store.update("prod", "api-credential", first.id, 1, { data: { changed: true } }, ACTOR);
+    await store.update(
+      "prod",
+      "api-credential",
+      first.id,
+      1,
+      { data: { accountSid: "AC00000000000000000000000000000000", changed: true } },
+      ACTOR,
+    );
     const again = await store.create(input("idem", token), { actor: "a", idempotencyKey: key });
     expect(again.id).toBe(first.id);
     expect(again.version).toBe(2);
@@ -490,7 +510,7 @@ describe("input shape", () => {
       kind: "api-credential",
       name: "x",
       credentialType: "twilio-sms",
-      data: {},
+      data: { accountSid: "AC00000000000000000000000000000000" },
     };
     const e = await storeError(
       store.create({ ...base, ...patch } as unknown as RecordInput, ACTOR),

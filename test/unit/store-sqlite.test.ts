@@ -354,7 +354,14 @@ describe("encryption at rest", () => {
     const token = randomSecret();
     const apiKeySecret = randomSecret();
     const marker = `visible-${randomBytes(8).toString("hex")}`;
-    const a = await s.create(credential("a", { authToken: token }, { data: { marker } }), ACTOR);
+    const a = await s.create(
+      credential(
+        "a",
+        { authToken: token },
+        { data: { accountSid: "AC00000000000000000000000000000000", marker } },
+      ),
+      ACTOR,
+    );
     await s.create(credential("b", { apiKeySecret }), ACTOR);
     await s.update("prod", "api-credential", a.id, 1, { secret: { authToken: `${token}-v2` } }, ACTOR);
     await s.readSecret("prod", "api-credential", a.id, ACTOR);
@@ -514,18 +521,39 @@ describe("optimistic concurrency", () => {
   it("an update from a stale version is a CONFLICT carrying the current version, and writes nothing", async () => {
     const file = path.join(freshDir(), "store.db");
     const s = await embedded(file);
-    const rec = await s.create(credential("c", { authToken: randomSecret() }, { data: { v: "one" } }), ACTOR);
-    const two = await s.update("prod", "api-credential", rec.id, 1, { data: { v: "two" } }, ACTOR);
+    const rec = await s.create(
+      credential(
+        "c",
+        { authToken: randomSecret() },
+        { data: { accountSid: "AC00000000000000000000000000000000", v: "one" } },
+      ),
+      ACTOR,
+    );
+    const two = await s.update(
+      "prod",
+      "api-credential",
+      rec.id,
+      1,
+      { data: { accountSid: "AC00000000000000000000000000000000", v: "two" } },
+      ACTOR,
+    );
     expect(two.version).toBe(2);
     const e = await storeError(
-      s.update("prod", "api-credential", rec.id, 1, { data: { v: "stale" } }, ACTOR),
+      s.update(
+        "prod",
+        "api-credential",
+        rec.id,
+        1,
+        { data: { accountSid: "AC00000000000000000000000000000000", v: "stale" } },
+        ACTOR,
+      ),
       "CONFLICT",
     );
     expect(e.details).toEqual({ currentVersion: 2 });
     expect(e.message).toContain("version 1 expected, 2 found");
     const now = await s.get("prod", "api-credential", rec.id);
     expect(now?.version).toBe(2);
-    expect(now?.data).toEqual({ v: "two" });
+    expect(now?.data).toMatchObject({ v: "two" });
   });
 
   it("of two CoreStore instances on one file updating from the same version, exactly one wins", async () => {
@@ -536,13 +564,27 @@ describe("optimistic concurrency", () => {
     const rec = await a.create(credential("shared", { authToken: randomSecret() }), ACTOR);
     // b reads it, a writes, then b writes from what it read.
     const seenByB = await b.get("prod", "api-credential", rec.id);
-    await a.update("prod", "api-credential", rec.id, 1, { data: { by: "a" } }, { actor: "a" });
+    await a.update(
+      "prod",
+      "api-credential",
+      rec.id,
+      1,
+      { data: { accountSid: "AC00000000000000000000000000000000", by: "a" } },
+      { actor: "a" },
+    );
     const e = await storeError(
-      b.update("prod", "api-credential", rec.id, seenByB!.version, { data: { by: "b" } }, { actor: "b" }),
+      b.update(
+        "prod",
+        "api-credential",
+        rec.id,
+        seenByB!.version,
+        { data: { accountSid: "AC00000000000000000000000000000000", by: "b" } },
+        { actor: "b" },
+      ),
       "CONFLICT",
     );
     expect(e.details).toEqual({ currentVersion: 2 });
-    expect((await b.get("prod", "api-credential", rec.id))?.data).toEqual({ by: "a" });
+    expect((await b.get("prod", "api-credential", rec.id))?.data).toMatchObject({ by: "a" });
   });
 
   it("two instances in one process racing at once: exactly one update lands", async () => {
@@ -552,8 +594,22 @@ describe("optimistic concurrency", () => {
     const b = core(file, keyring, 300);
     const rec = await a.create(credential("race", { authToken: randomSecret() }), ACTOR);
     const results = await Promise.allSettled([
-      a.update("prod", "api-credential", rec.id, 1, { data: { by: "a" } }, { actor: "a" }),
-      b.update("prod", "api-credential", rec.id, 1, { data: { by: "b" } }, { actor: "b" }),
+      a.update(
+        "prod",
+        "api-credential",
+        rec.id,
+        1,
+        { data: { accountSid: "AC00000000000000000000000000000000", by: "a" } },
+        { actor: "a" },
+      ),
+      b.update(
+        "prod",
+        "api-credential",
+        rec.id,
+        1,
+        { data: { accountSid: "AC00000000000000000000000000000000", by: "b" } },
+        { actor: "b" },
+      ),
     ]);
     const won = results.filter((r): r is PromiseFulfilledResult<StoredRecord> => r.status === "fulfilled");
     expect(won).toHaveLength(1);
@@ -572,8 +628,22 @@ describe("optimistic concurrency", () => {
     const b = core(file, keyring, 300);
     const rec = await a.create(credential("race2", { authToken: randomSecret() }), ACTOR);
     const results = await Promise.allSettled([
-      a.update("prod", "api-credential", rec.id, 1, { data: { by: "a" } }, { actor: "a" }),
-      b.update("prod", "api-credential", rec.id, 1, { data: { by: "b" } }, { actor: "b" }),
+      a.update(
+        "prod",
+        "api-credential",
+        rec.id,
+        1,
+        { data: { accountSid: "AC00000000000000000000000000000000", by: "a" } },
+        { actor: "a" },
+      ),
+      b.update(
+        "prod",
+        "api-credential",
+        rec.id,
+        1,
+        { data: { accountSid: "AC00000000000000000000000000000000", by: "b" } },
+        { actor: "b" },
+      ),
     ]);
     const lost = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(StoreError.is(lost?.reason, "CONFLICT")).toBe(true);
@@ -602,7 +672,7 @@ describe("optimistic concurrency", () => {
       const after = await embedded(file, key);
       const stored = await after.get("prod", "api-credential", rec.id);
       expect(stored?.version).toBe(2);
-      expect(stored?.data).toEqual({ winner: winners[0]!.pid });
+      expect(stored?.data).toMatchObject({ winner: winners[0]!.pid });
     } finally {
       for (const k of kids) if (k.proc.exitCode === null) k.proc.kill("SIGKILL");
     }
@@ -685,7 +755,17 @@ describe("audit log", () => {
     const file = path.join(freshDir(), "store.db");
     const s = await embedded(file);
     const rec = await s.create(credential("plain", undefined), ACTOR);
-    await storeError(s.update("prod", "api-credential", rec.id, 7, { data: {} }, ACTOR), "CONFLICT");
+    await storeError(
+      s.update(
+        "prod",
+        "api-credential",
+        rec.id,
+        7,
+        { data: { accountSid: "AC00000000000000000000000000000000" } },
+        ACTOR,
+      ),
+      "CONFLICT",
+    );
     expect(await s.readSecret("prod", "api-credential", rec.id, ACTOR)).toBeUndefined();
     expect(await s.delete("prod", "api-credential", "cred_nothing", ACTOR)).toBe("absent");
     expect((await s.auditLog()).map((e) => e.action)).toEqual(["create"]);
@@ -709,7 +789,7 @@ describe("transactions", () => {
         sandbox: "prod",
         kind: "webhook",
         name: "w",
-        data: { type: "inbound" },
+        data: { type: "inbound", apiCredentialId: cred.id },
         refs: [{ kind: "api-credential", id: cred.id }],
       },
       ACTOR,
@@ -728,7 +808,12 @@ describe("transactions", () => {
           sandbox: "prod",
           kind: "channel-configuration",
           name: "dup-refs",
-          data: { channel: "sms" },
+          data: {
+            channel: "sms",
+            messageType: "transactional",
+            apiCredentialId: cred.id,
+            senderNumber: "+15005550006",
+          },
           refs: [
             { kind: "api-credential", id: cred.id },
             { kind: "webhook", id: hook.id },
@@ -759,7 +844,7 @@ describe("transactions", () => {
         sandbox: "prod",
         kind: "webhook",
         name: "w",
-        data: {},
+        data: { type: "inbound", apiCredentialId: cred.id },
         refs: [{ kind: "api-credential", id: cred.id }],
       },
       ACTOR,
@@ -769,7 +854,12 @@ describe("transactions", () => {
         sandbox: "prod",
         kind: "channel-configuration",
         name: "ch",
-        data: { channel: "sms" },
+        data: {
+          channel: "sms",
+          messageType: "transactional",
+          apiCredentialId: cred.id,
+          senderNumber: "+15005550006",
+        },
         refs: [{ kind: "api-credential", id: cred.id }],
       },
       ACTOR,
@@ -781,7 +871,12 @@ describe("transactions", () => {
         chan.id,
         1,
         {
-          data: { channel: "mms" },
+          data: {
+            channel: "mms",
+            messageType: "transactional",
+            apiCredentialId: cred.id,
+            senderNumber: "+15005550006",
+          },
           refs: [
             { kind: "api-credential", id: cred.id },
             { kind: "webhook", id: hook.id },
@@ -794,7 +889,7 @@ describe("transactions", () => {
     expect(err).toBeInstanceOf(Error);
     const now = await s.get("prod", "channel-configuration", chan.id);
     expect(now?.version).toBe(1);
-    expect(now?.data).toEqual({ channel: "sms" });
+    expect(now?.data).toMatchObject({ channel: "sms" });
     expect(now?.refs).toEqual([{ kind: "api-credential", id: cred.id }]);
   });
 
@@ -807,7 +902,7 @@ describe("transactions", () => {
         sandbox: "prod",
         kind: "webhook",
         name: "w",
-        data: {},
+        data: { type: "inbound", apiCredentialId: cred.id },
         refs: [{ kind: "api-credential", id: cred.id }],
       },
       ACTOR,
@@ -818,7 +913,12 @@ describe("transactions", () => {
           sandbox: "prod",
           kind: "channel-configuration",
           name: "dup",
-          data: { channel: "sms" },
+          data: {
+            channel: "sms",
+            messageType: "transactional",
+            apiCredentialId: cred.id,
+            senderNumber: "+15005550006",
+          },
           refs: [
             { kind: "api-credential", id: cred.id },
             { kind: "webhook", id: hook.id },
@@ -930,7 +1030,11 @@ describe("crash safety", () => {
     const key = Keyring.generateKeyText();
     const setup = await embedded(file, key);
     const rec = await setup.create(
-      credential("crashy", { counter: 1, token: randomSecret() }, { data: { counter: 1 } }),
+      credential(
+        "crashy",
+        { counter: 1, token: randomSecret() },
+        { data: { accountSid: "AC00000000000000000000000000000000", counter: 1 } },
+      ),
       ACTOR,
     );
     await setup.close();

@@ -256,6 +256,7 @@ describe("the webhook's secrets for the receiver", () => {
           data: {
             providerName: "Vendor",
             providerUrl: "https://vendor.example.com/send",
+            authType: "bearer",
             payloadTemplate: '{"to":"{{toNumber}}","from":"{{fromNumber}}","text":"{{message}}"}',
           },
           secret: { auth: { type: "bearer", token: "vendor-token" } },
