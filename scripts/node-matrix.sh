@@ -29,13 +29,22 @@ for major in "${@:-22 24}"; do
     # The checkout's files (tracked and untracked, not ignored), without node_modules or dist.
     find "$copy" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
     git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$copy"
+    # node-gyp builds against `nodedir` (this machine's ~/.npmrc points it at /usr, Node 20's headers),
+    # so point it at the runtime's own headers, which the node@N package ships.
+    headers="$(ls -d "$runtime"/node_modules/node/node_modules/node-*/include/node 2>/dev/null | head -n 1)"
+    if [ -n "$headers" ]; then export npm_config_nodedir="${headers%/include/node}"; fi
+    # Opening a database loads the native module (a bare require does not).
+    loads() { (cd "$copy" && PATH="$bin:$PATH" node -e 'new (require("better-sqlite3"))(":memory:").close()') >/dev/null 2>&1; }
     lock_hash="$(sha256sum package-lock.json | cut -c1-16)"
-    if [ "$(cat "$copy/node_modules/.matrix-lock" 2>/dev/null)" != "$lock_hash" ] \
-       || ! (cd "$copy" && PATH="$bin:$PATH" node -e 'require("better-sqlite3")') >/dev/null 2>&1; then
+    if [ "$(cat "$copy/node_modules/.matrix-lock" 2>/dev/null)" != "$lock_hash" ]; then
       echo "== node $n: npm ci in $copy (better-sqlite3 for this ABI)" >&2
       (cd "$copy" && PATH="$bin:$PATH" npm ci --no-audit --no-fund >&2)
       echo "$lock_hash" >"$copy/node_modules/.matrix-lock"
+    elif ! loads; then
+      echo "== node $n: npm rebuild better-sqlite3 in $copy (built for another ABI)" >&2
+      (cd "$copy" && PATH="$bin:$PATH" npm rebuild better-sqlite3 >&2)
     fi
+    unset npm_config_nodedir
     version="$(PATH="$bin:$PATH" node --version)"
     results="$(mktemp -d)"
     set +e
