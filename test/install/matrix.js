@@ -5,7 +5,9 @@
 // template, index.ts = the README's quick-start program), then:
 //   - type-checks the program with TypeScript 3.8 (the copy @pulumi/pulumi vendors), 4.9 and 5.x;
 //   - runs the README's deploy commands (`pulumi up`, `pulumi stack output`) against the Twilio emulator
-//     on the embedded store, with NO typescript in the program (Pulumi's bundled TypeScript path);
+//     on the embedded store, both as `pulumi new typescript` writes the program (typescript 5 in its
+//     devDependencies) and with NO typescript in it (Pulumi's bundled TypeScript 3.8, which rejects the
+//     template's `module: nodenext`: that path gets the tsconfig.json the README gives for it);
 //   - installs with npm 10 and npm 11 and checks better-sqlite3 loads and what npm says of our package;
 //   - runs both ends of the @pulumi/pulumi peer range, and Node 22 / 24 (from ~/.cache, never the repo).
 // Program folders live under $SMSCHANNELS_CACHE_DIR/install-matrix/<variant> and keep their
@@ -32,17 +34,45 @@ const option = (name) => {
 };
 const only = option("--only")?.split(",");
 
-/** Variants: one program folder each. */
+/**
+ * Variants: one program folder each. `ts`: "template" is the program as `pulumi new typescript` writes
+ * it (typescript ^5 in devDependencies, its tsconfig.json); "bundled" has no typescript, so Pulumi
+ * compiles with its vendored TypeScript 3.8, under the README's tsconfig.json for that path.
+ */
 const VARIANTS = [
-  // Node 20 with npm 11 (this machine's npm), @pulumi/pulumi 3.248 (the newest for Node 20), no typescript.
-  { name: "node20-npm11", node: "20", npm: "11", pulumi: "3.248.0", typecheck: true, up: true },
-  { name: "node20-npm10", node: "20", npm: "10", pulumi: "3.248.0", up: false },
+  // Node 20 with npm 11 (this machine's npm), @pulumi/pulumi 3.248 (the newest for Node 20).
+  {
+    name: "node20-npm11",
+    node: "20",
+    npm: "11",
+    pulumi: "3.248.0",
+    ts: "template",
+    typecheck: true,
+    up: true,
+  },
+  { name: "node20-npm10", node: "20", npm: "10", pulumi: "3.248.0", ts: "bundled", up: false },
   // The lowest @pulumi/pulumi of the peer range.
-  { name: "node20-pulumi-low", node: "20", npm: "11", pulumi: "3.200.0", up: true },
+  { name: "node20-pulumi-low", node: "20", npm: "11", pulumi: "3.200.0", ts: "bundled", up: true },
   // The newest @pulumi/pulumi (needs Node 22) on Node 22 and 24.
-  { name: "node22-pulumi-latest", node: "22", npm: "11", pulumi: "latest", typecheck: true, up: true },
-  { name: "node24-pulumi-latest", node: "24", npm: "11", pulumi: "latest", up: true },
+  {
+    name: "node22-pulumi-latest",
+    node: "22",
+    npm: "11",
+    pulumi: "latest",
+    ts: "bundled",
+    typecheck: true,
+    up: true,
+  },
+  { name: "node24-pulumi-latest", node: "24", npm: "11", pulumi: "latest", ts: "template", up: true },
 ];
+
+/** The tsconfig files every program folder holds; tsconfig.json is a copy of its variant's. */
+const TSCONFIGS = {
+  // byte for byte what `pulumi new typescript` writes (module/moduleResolution nodenext)
+  template: "tsconfig.pulumi-new.json",
+  // the README's tsconfig.json for a program without typescript (commonjs/node)
+  bundled: "tsconfig.bundled-typescript.json",
+};
 
 function log(msg) {
   console.error(`[install-matrix] ${msg}`);
@@ -57,6 +87,21 @@ function run(cmd, argv, opts = {}) {
     stderr: r.stderr ?? "",
     output: (r.stdout ?? "") + (r.stderr ?? ""),
   };
+}
+
+/**
+ * Where node-gyp finds a runtime's headers: the node@N package ships them in its platform package.
+ * Set as npm_config_nodedir, since this machine's ~/.npmrc points nodedir at /usr (Node 20's headers),
+ * which builds better-sqlite3 for the wrong ABI under Node 22 and 24.
+ */
+function nodeHeadersDir(binDir) {
+  const pkgs = path.join(binDir, "..", "node", "node_modules");
+  if (!fs.existsSync(pkgs)) return undefined;
+  const found = fs
+    .readdirSync(pkgs)
+    .map((d) => path.join(pkgs, d))
+    .find((d) => fs.existsSync(path.join(d, "include", "node")));
+  return found;
 }
 
 /** A Node.js runtime: this machine's for 20, else `npm install node@N` in the cache (never in the repo). */
@@ -109,19 +154,23 @@ function writeProgram(dir, variant) {
       .replace("${PROJECT}", "quickstart")
       .replace("${DESCRIPTION}", "README quick start"),
   );
-  fs.copyFileSync(path.join(template, "tsconfig.json"), path.join(dir, "tsconfig.json"));
-  const program = readmeBlocks(path.join(REPO, "README.md")).find(
-    (b) => b.kind === "ts" && b.name === "index.ts",
-  );
+  const blocks = readmeBlocks(path.join(REPO, "README.md"));
+  const bundledTsconfig = blocks.find((b) => b.kind === "json" && b.name === "tsconfig.json");
+  if (!bundledTsconfig) throw new Error("README.md has no `<!-- readme-test: json tsconfig.json -->` block");
+  fs.copyFileSync(path.join(template, "tsconfig.json"), path.join(dir, TSCONFIGS.template));
+  fs.writeFileSync(path.join(dir, TSCONFIGS.bundled), bundledTsconfig.code);
+  fs.copyFileSync(path.join(dir, TSCONFIGS[variant.ts]), path.join(dir, "tsconfig.json"));
+  const program = blocks.find((b) => b.kind === "ts" && b.name === "index.ts");
   if (!program) throw new Error("README.md has no `<!-- readme-test: ts index.ts -->` program");
   fs.writeFileSync(path.join(dir, "index.ts"), program.code);
-  // The template's package.json, without typescript: Pulumi then compiles with its bundled TypeScript.
+  // The template's package.json; without typescript, Pulumi compiles with its bundled TypeScript.
   const pkgFile = path.join(dir, "package.json");
-  const pkg = fs.existsSync(pkgFile) ? JSON.parse(fs.readFileSync(pkgFile, "utf8")) : {};
+  const kept = fs.existsSync(pkgFile) ? JSON.parse(fs.readFileSync(pkgFile, "utf8")) : {};
+  const pkg = JSON.parse(fs.readFileSync(path.join(template, "package.json"), "utf8"));
   pkg.name = "quickstart";
-  pkg.main = "index.ts";
-  pkg.devDependencies = { "@types/node": "^18" };
-  pkg.dependencies = { ...(pkg.dependencies || {}), "@pulumi/pulumi": variant.pulumi };
+  if (variant.ts === "bundled") delete pkg.devDependencies.typescript;
+  // the tarball (added by npm install) stays; the SDK is the variant's
+  pkg.dependencies = { ...(kept.dependencies || {}), "@pulumi/pulumi": variant.pulumi };
   fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + "\n");
 }
 
@@ -129,7 +178,7 @@ function npmCommand(variant) {
   return variant.npm === "10" ? ["npx", ["--yes", "npm@10"]] : ["npm", []];
 }
 
-function install(dir, variant, tarball, env) {
+function install(dir, variant, tarball, env, fresh) {
   const [cmd, pre] = npmCommand(variant);
   const version = run(cmd, [...pre, "--version"], { cwd: dir, env }).stdout.trim();
   const t0 = Date.now();
@@ -147,19 +196,27 @@ function install(dir, variant, tarball, env) {
     .split("\n")
     .filter((l) => /pulumi-sms-channels/.test(l) && /script|allow|approve|prepare|warn/i.test(l));
   const scriptLines = r.output.split("\n").filter((l) => /script|allow|approve|rebuild/i.test(l));
-  const loads = run(
-    path.join(env.NODE_BIN, "node"),
-    ["-e", 'new (require("better-sqlite3"))(":memory:").close()'],
-    {
+  // Opening a database loads the native module (a bare require does not).
+  const loads = () =>
+    run(path.join(env.NODE_BIN, "node"), ["-e", 'new (require("better-sqlite3"))(":memory:").close()'], {
       cwd: dir,
       env,
-    },
-  );
+    }).code === 0;
+  let betterSqlite3Loads = loads();
+  // Kept node_modules built by another Node major (an older run): rebuild it once for this ABI. A
+  // fresh install gets no second chance: there a module that does not load is a finding.
+  let rebuilt = false;
+  if (!betterSqlite3Loads && !fresh) {
+    log(`${variant.name}: better-sqlite3 built for another ABI, npm rebuild better-sqlite3`);
+    rebuilt = run(cmd, [...pre, "rebuild", "better-sqlite3"], { cwd: dir, env }).code === 0;
+    betterSqlite3Loads = loads();
+  }
   return {
     npm: version,
     code: r.code,
     seconds: Math.round(ms / 1000),
-    betterSqlite3Loads: loads.code === 0,
+    betterSqlite3Loads,
+    rebuiltForAbi: rebuilt,
     linesAboutOurPackage: ours,
     linesAboutScripts: scriptLines.slice(0, 10),
     error: r.code === 0 ? undefined : r.output.slice(-2000),
@@ -167,6 +224,12 @@ function install(dir, variant, tarball, env) {
 }
 
 function typecheck(dir) {
+  const out = {};
+  for (const [kind, file] of Object.entries(TSCONFIGS)) out[kind] = typecheckWith(dir, file);
+  return out;
+}
+
+function typecheckWith(dir, configName) {
   const versions = [
     [
       "3.8 (vendored by @pulumi/pulumi)",
@@ -181,19 +244,24 @@ function typecheck(dir) {
       out[label] = { skipped: "no such TypeScript in this @pulumi/pulumi" };
       continue;
     }
-    const r = run(process.execPath, [path.join(__dirname, "typecheck.js"), ts, dir]);
+    const r = run(process.execPath, [path.join(__dirname, "typecheck.js"), ts, dir, configName], {
+      cwd: dir,
+    });
     const res = JSON.parse(r.stdout.trim().split("\n").pop());
     let program = 0;
     let ours = 0;
     let others = 0;
+    let options = 0;
     for (const [file, n] of Object.entries(res.byFile)) {
-      if (file === "index.ts") program += n;
+      if (file === "(options)") options += n;
+      else if (file === "index.ts") program += n;
       else if (/node_modules[\\/]pulumi-sms-channels[\\/]/.test(file)) ours += n;
       else others += n;
     }
     out[label] = {
       version: res.version,
       total: res.errors,
+      options,
       program,
       ours,
       others,
@@ -307,12 +375,14 @@ async function main() {
       const nodeBin = nodeBinDir(variant.node);
       const env = { ...process.env, NODE_BIN: nodeBin, PATH: `${nodeBin}:${pulumiBin}:${process.env.PATH}` };
       delete env.npm_config_prefix;
+      const headers = nodeHeadersDir(nodeBin);
+      if (headers) env.npm_config_nodedir = headers;
       const r = {
         node: run(path.join(nodeBin, "node"), ["--version"]).stdout.trim(),
         pulumiSdk: variant.pulumi,
         fresh,
       };
-      r.install = install(dir, variant, tarball, env);
+      r.install = install(dir, variant, tarball, env, fresh);
       r.pulumiSdk = JSON.parse(
         fs.readFileSync(path.join(dir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
       ).version;
@@ -321,11 +391,17 @@ async function main() {
         failed = true;
       if (variant.typecheck) {
         r.typecheck = typecheck(dir);
-        for (const [label, t] of Object.entries(r.typecheck)) {
-          if (t.skipped) continue;
-          // Ours must be clean everywhere; TypeScript 3.8 is only run by Pulumi on the program's own
-          // files (ts-node), where other packages' .d.ts (@types/node, grpc) are never reported.
-          if (t.program || t.ours || t.zodFiles || (!label.startsWith("3.8") && t.total)) failed = true;
+        for (const [kind, byTs] of Object.entries(r.typecheck)) {
+          for (const [label, t] of Object.entries(byTs)) {
+            if (t.skipped) continue;
+            const ts38 = label.startsWith("3.8");
+            // TypeScript 3.8 rejects the template's nodenext options for any program (TS6046): the
+            // README sends that path to its own tsconfig.json, so 3.8 × template is reported only.
+            if (ts38 && kind === "template") continue;
+            // Ours must be clean everywhere; TypeScript 3.8 is only run by Pulumi on the program's own
+            // files (ts-node), where other packages' .d.ts (@types/node, grpc) are never reported.
+            if (t.options || t.program || t.ours || t.zodFiles || (!ts38 && t.total)) failed = true;
+          }
         }
       }
       if (variant.up) {
@@ -350,22 +426,27 @@ async function main() {
 
 function printTable(results) {
   console.log(
-    "variant | node | npm | @pulumi/pulumi | better-sqlite3 | npm lines on our package | up + outputs | TS errors (program/ours/others)",
+    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | up + outputs",
   );
   for (const [name, r] of Object.entries(results)) {
-    const ts = r.typecheck
-      ? Object.entries(r.typecheck)
-          .map(([l, t]) => (t.skipped ? `${l}: -` : `${t.version}: ${t.program}/${t.ours}/${t.others}`))
-          .join(", ")
-      : "-";
     const up = r.up
       ? r.up.ok
         ? `ok (${r.up.outputs.length} outputs, ${r.up.keyFileWarnings} warnings)`
         : "FAILED"
       : "-";
     console.log(
-      `${name} | ${r.node} | ${r.install.npm} | ${r.pulumiSdk} | ${r.install.betterSqlite3Loads ? "loads" : "FAILS"} | ${r.install.linesAboutOurPackage.length} | ${up} | ${ts}`,
+      `${name} | ${r.node} | ${r.install.npm} | ${r.pulumiSdk} | ${r.typescriptInProgram ? "yes" : "no (bundled 3.8)"} | ${r.install.betterSqlite3Loads ? (r.install.rebuiltForAbi ? "loads (rebuilt)" : "loads") : "FAILS"} | ${r.install.linesAboutOurPackage.length} | ${up}`,
     );
+  }
+  console.log("");
+  console.log("tsconfig | TypeScript | errors: total (options/program/ours/others) | variant");
+  for (const [name, r] of Object.entries(results)) {
+    for (const [kind, byTs] of Object.entries(r.typecheck || {})) {
+      for (const [label, t] of Object.entries(byTs)) {
+        const counts = t.skipped ? "-" : `${t.total} (${t.options}/${t.program}/${t.ours}/${t.others})`;
+        console.log(`${TSCONFIGS[kind]} | ${t.version || label} | ${counts} | ${name}`);
+      }
+    }
   }
 }
 

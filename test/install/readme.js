@@ -1,5 +1,5 @@
 // The README's runnable snippets: a fenced block right after `<!-- readme-test: <kind> <name> -->`
-// (kind `sh` or `ts`). test/install/matrix.js runs them as written in a fresh program folder.
+// (kind `sh`, `ts` or `json`). test/install/matrix.js runs them as written in a fresh program folder.
 "use strict";
 const fs = require("node:fs");
 
