@@ -196,6 +196,13 @@ async function attach(ctx: ProviderContext, v: SmsWebhookInputs, record: StoredR
   };
 }
 
+/** The attachment kept in state (attachedServiceSid, previousServiceUrl), when there is one. */
+function attachmentOf(olds: Inputs | undefined): Inputs {
+  return typeof olds?.["attachedServiceSid"] === "string"
+    ? pick(olds, ["attachedServiceSid", "previousServiceUrl"])
+    : {};
+}
+
 /** Puts the service's earlier URL back, unless someone pointed it elsewhere since. */
 async function detach(ctx: ProviderContext, props: Inputs, sandbox: string, id: string): Promise<void> {
   const serviceSid = props["attachedServiceSid"];
@@ -252,7 +259,7 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs, WebhookState>({
     return failures;
   },
 
-  async prepare(ctx, v) {
+  async prepare(ctx, v, phase, olds) {
     if (!ctx.settings.webhookBaseUrl) throw new InputError(TYPE, [NO_BASE_URL]);
     const credential = await storedCredential(ctx, TYPE, v.sandbox, v.apiCredentialId);
     if (!credential) throw new InputError(TYPE, [missingCredential(v.sandbox, v.apiCredentialId)]);
@@ -265,6 +272,10 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs, WebhookState>({
         ...verificationData(v.verification),
         // What the messaging runtime answers with: the contract's defaults filled in.
         ...(v.type === "inbound" ? { resolvedKeywords: resolveKeywords(v.keywords) } : {}),
+        // An update of a webhook that stays attached keeps what attach wrote: without it, the record
+        // lost the service and its earlier URL, a refresh then dropped them from the state, and the
+        // delete no longer put the service's URL back.
+        ...(phase === "update" && v.attachToMessagingService ? attachmentOf(olds) : {}),
       },
       refs: [{ kind: "api-credential", id: v.apiCredentialId }],
     };

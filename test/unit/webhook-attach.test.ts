@@ -222,6 +222,29 @@ describe("attachToMessagingService checks the receiver before it changes the ser
       await closeServer(up);
     }
   });
+  it("an update of an attached webhook keeps the attachment in the record: refresh keeps it, delete puts the URL back", async () => {
+    const { service, credentialId } = await twilioSetup();
+    const up = await receiverAt();
+    try {
+      const inputs = webhookInputs(credentialId, { attachToMessagingService: true });
+      const created = await smsWebhook.create(ctx, inputs);
+      const olds = { ...inputs, ...created.outs };
+      const { outs } = await smsWebhook.update(ctx, created.id, olds, { ...inputs, defaultReply: "Thanks!" });
+      const stored = await withStore((store) => store.get("prod", "webhook", created.id));
+      expect(stored?.data["defaultReply"]).toBe("Thanks!");
+      expect(stored?.data["attachedServiceSid"]).toBe(service.sid);
+      expect(stored?.data["previousServiceUrl"]).toBe("https://before.example.com/in");
+      expect(outs["recordVersion"]).toBe(stored?.version);
+      const { props } = await smsWebhook.read(ctx, created.id, { ...inputs, ...outs });
+      expect(props["attachedServiceSid"]).toBe(service.sid);
+      expect(props["previousServiceUrl"]).toBe("https://before.example.com/in");
+      expect(emu.getService(service.sid)?.inboundRequestUrl).toBe(created.outs["webhookUrl"]);
+      await smsWebhook.delete(ctx, created.id, props);
+      expect(emu.getService(service.sid)?.inboundRequestUrl).toBe("https://before.example.com/in");
+    } finally {
+      await closeServer(up);
+    }
+  });
 });
 
 describe("the webhook's secrets for the receiver", () => {
