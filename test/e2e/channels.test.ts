@@ -169,7 +169,12 @@ test("destroying a credential that a channel outside the stack still uses fails 
       sandbox: "prod",
       kind: "channel-configuration",
       name: "campaigns-team-sms",
-      data: { channel: "sms", messageType: "marketing", senderNumber: "+14155550100" },
+      data: {
+        channel: "sms",
+        messageType: "marketing",
+        senderNumber: "+14155550100",
+        apiCredentialId: credentialId,
+      },
       refs: [{ kind: "api-credential", id: credentialId }],
     },
     { actor: "another-team" },

@@ -208,7 +208,12 @@ export function defineJourney(
               name: taken,
               credentialType: "custom-rcs",
               // Another team's credential, as the provider would have written it.
-              data: { providerName: "other-team", providerUrl: "https://rcs.example.com/other" },
+              data: {
+                providerName: "other-team",
+                providerUrl: "https://rcs.example.com/other",
+                authType: "none",
+                payloadTemplate: JSON.stringify({ to: "{{toNumber}}", text: "{{message}}" }),
+              },
             },
             { actor: "another-team" },
           )

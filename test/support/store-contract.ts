@@ -247,7 +247,14 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
         actor,
       );
       expect(r).toMatchObject({ ownerUrn: urn, ownerInstance: "first" });
-      const edited = await h.store.update("prod", "api-credential", r.id, 1, { data: { n: 1 } }, actor);
+      const edited = await h.store.update(
+        "prod",
+        "api-credential",
+        r.id,
+        1,
+        { data: { ...r.data, n: 1 } },
+        actor,
+      );
       expect(edited).toMatchObject({ ownerUrn: urn, ownerInstance: "first" });
       const adopted = await h.store.update(
         "prod",

@@ -309,7 +309,8 @@ describe("state and records from before instance marks (0.1)", () => {
 
   it("an edit outside Pulumi, then delete: CONFLICT, the record kept", async () => {
     const { id, outs } = await legacy();
-    await h.store.update("prod", "api-credential", id, 1, { data: { edited: 1 } }, ACTOR);
+    const before = await h.store.get("prod", "api-credential", id);
+    await h.store.update("prod", "api-credential", id, 1, { data: { ...before?.data, edited: 1 } }, ACTOR);
     await expect(smsApiCredential.delete(h.ctx, id, outs)).rejects.toThrow(/\[CONFLICT\]/);
     expect(await h.store.get("prod", "api-credential", id)).toMatchObject({ version: 2 });
   });
