@@ -11,6 +11,11 @@ const actor = { actor: CASE_ACTOR };
 const secretText = (): string => randomBytes(16).toString("hex");
 const sid = (prefix: string): string => prefix + randomBytes(16).toString("hex");
 
+/** A Twilio credential's record data (valid, as the store requires) with fields of a test's own. */
+export function credentialData(extra: Record<string, unknown>): Record<string, unknown> {
+  return { accountSid: "AC00000000000000000000000000000000", ...extra };
+}
+
 export function twilioCredential(sandbox: string, name: string, authToken = secretText()): RecordInput {
   return {
     sandbox,
@@ -116,12 +121,12 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
         "api-credential",
         created.id,
         1,
-        { data: { accountSid: "AC00000000000000000000000000000000", a: 1 }, secret: { authToken: newToken } },
+        { data: credentialData({ a: 1 }), secret: { authToken: newToken } },
         actor,
       );
       expect(updated).toMatchObject({
         version: 2,
-        data: { accountSid: "AC00000000000000000000000000000000", a: 1 },
+        data: credentialData({ a: 1 }),
         secretFingerprint: await h.store.fingerprint("prod", "api-credential", { authToken: newToken }),
       });
       expect(await h.store.readSecret("prod", "api-credential", created.id, actor)).toEqual({
@@ -164,23 +169,9 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
 
     test("an update at a stale version is a conflict and changes nothing", async () => {
       const r = await h.store.create(twilioCredential("prod", "main"), actor);
-      await h.store.update(
-        "prod",
-        "api-credential",
-        r.id,
-        1,
-        { data: { accountSid: "AC00000000000000000000000000000000", n: 1 } },
-        actor,
-      );
+      await h.store.update("prod", "api-credential", r.id, 1, { data: credentialData({ n: 1 }) }, actor);
       const e = await failure(
-        h.store.update(
-          "prod",
-          "api-credential",
-          r.id,
-          1,
-          { data: { accountSid: "AC00000000000000000000000000000000", n: 2 } },
-          actor,
-        ),
+        h.store.update("prod", "api-credential", r.id, 1, { data: credentialData({ n: 2 }) }, actor),
       );
       expect(e.code).toBe("CONFLICT");
       expect(e.details?.["currentVersion"]).toBe(2);
@@ -203,7 +194,7 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
         1,
         {
           name: "renamed",
-          data: { accountSid: "AC00000000000000000000000000000000", n: 1 },
+          data: credentialData({ n: 1 }),
           secret: { authToken: secretText() },
         },
         actor,
@@ -218,14 +209,7 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
 
     test("a delete that names a stale version is a conflict and deletes nothing; the current one deletes", async () => {
       const r = await h.store.create(twilioCredential("prod", "main"), actor);
-      await h.store.update(
-        "prod",
-        "api-credential",
-        r.id,
-        1,
-        { data: { accountSid: "AC00000000000000000000000000000000", n: 1 } },
-        actor,
-      );
+      await h.store.update("prod", "api-credential", r.id, 1, { data: credentialData({ n: 1 }) }, actor);
       const e = await failure(
         h.store.delete("prod", "api-credential", r.id, { ...actor, expectedVersion: 1 }),
       );
@@ -369,14 +353,7 @@ export function defineStoreContract(title: string, open: HarnessFactory): void {
       const r = await h.store.create(twilioCredential("prod", "main"), actor);
       const results = await Promise.allSettled(
         Array.from({ length: 8 }, (_, i) =>
-          h.store.update(
-            "prod",
-            "api-credential",
-            r.id,
-            1,
-            { data: { accountSid: "AC00000000000000000000000000000000", writer: i } },
-            actor,
-          ),
+          h.store.update("prod", "api-credential", r.id, 1, { data: credentialData({ writer: i }) }, actor),
         ),
       );
       const won = results.filter((x): x is PromiseFulfilledResult<StoredRecord> => x.status === "fulfilled");

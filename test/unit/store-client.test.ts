@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { request } from "undici";
 import { HttpStore, StoreError, type HttpStoreOptions, type RecordInput } from "../../store";
 import { backoffDelay, DEFAULT_BACKOFF, retryAfterMs } from "../../net/retry";
-import { failure } from "../support/store-contract";
+import { credentialData, failure } from "../support/store-contract";
 import { startTestService, type TestService } from "../support/store-service";
 
 const actor = { actor: "client-test" };
@@ -290,23 +290,9 @@ describe("HttpStore errors", () => {
       actor,
     );
     expect((await fails(w.delete("prod", "api-credential", first.id, actor))).code).toBe("IN_USE");
-    await w.update(
-      "prod",
-      "api-credential",
-      first.id,
-      1,
-      { data: { accountSid: "AC00000000000000000000000000000000", n: 1 } },
-      actor,
-    );
+    await w.update("prod", "api-credential", first.id, 1, { data: credentialData({ n: 1 }) }, actor);
     const stale = await fails(
-      w.update(
-        "prod",
-        "api-credential",
-        first.id,
-        1,
-        { data: { accountSid: "AC00000000000000000000000000000000", n: 2 } },
-        actor,
-      ),
+      w.update("prod", "api-credential", first.id, 1, { data: credentialData({ n: 2 }) }, actor),
     );
     expect(stale).toMatchObject({ code: "CONFLICT", details: { currentVersion: 2 } });
     await w.close();
@@ -316,7 +302,7 @@ describe("HttpStore errors", () => {
     const w = open(writer);
     const big = {
       ...credential("big"),
-      data: { accountSid: "AC00000000000000000000000000000000", pad: "x".repeat(4096) },
+      data: credentialData({ pad: "x".repeat(4096) }),
     };
     expect((await fails(w.create(big, actor))).code).toBe("PAYLOAD_TOO_LARGE");
     await w.close();

@@ -3,6 +3,7 @@
  * encryption at rest, optimistic concurrency (in one process and across processes), the audit log,
  * and crash safety under SIGKILL.
  */
+import { credentialData } from "../support/store-contract";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -355,11 +356,7 @@ describe("encryption at rest", () => {
     const apiKeySecret = randomSecret();
     const marker = `visible-${randomBytes(8).toString("hex")}`;
     const a = await s.create(
-      credential(
-        "a",
-        { authToken: token },
-        { data: { accountSid: "AC00000000000000000000000000000000", marker } },
-      ),
+      credential("a", { authToken: token }, { data: credentialData({ marker }) }),
       ACTOR,
     );
     await s.create(credential("b", { apiKeySecret }), ACTOR);
@@ -522,11 +519,7 @@ describe("optimistic concurrency", () => {
     const file = path.join(freshDir(), "store.db");
     const s = await embedded(file);
     const rec = await s.create(
-      credential(
-        "c",
-        { authToken: randomSecret() },
-        { data: { accountSid: "AC00000000000000000000000000000000", v: "one" } },
-      ),
+      credential("c", { authToken: randomSecret() }, { data: credentialData({ v: "one" }) }),
       ACTOR,
     );
     const two = await s.update(
@@ -534,19 +527,12 @@ describe("optimistic concurrency", () => {
       "api-credential",
       rec.id,
       1,
-      { data: { accountSid: "AC00000000000000000000000000000000", v: "two" } },
+      { data: credentialData({ v: "two" }) },
       ACTOR,
     );
     expect(two.version).toBe(2);
     const e = await storeError(
-      s.update(
-        "prod",
-        "api-credential",
-        rec.id,
-        1,
-        { data: { accountSid: "AC00000000000000000000000000000000", v: "stale" } },
-        ACTOR,
-      ),
+      s.update("prod", "api-credential", rec.id, 1, { data: credentialData({ v: "stale" }) }, ACTOR),
       "CONFLICT",
     );
     expect(e.details).toEqual({ currentVersion: 2 });
@@ -569,7 +555,7 @@ describe("optimistic concurrency", () => {
       "api-credential",
       rec.id,
       1,
-      { data: { accountSid: "AC00000000000000000000000000000000", by: "a" } },
+      { data: credentialData({ by: "a" }) },
       { actor: "a" },
     );
     const e = await storeError(
@@ -578,7 +564,7 @@ describe("optimistic concurrency", () => {
         "api-credential",
         rec.id,
         seenByB!.version,
-        { data: { accountSid: "AC00000000000000000000000000000000", by: "b" } },
+        { data: credentialData({ by: "b" }) },
         { actor: "b" },
       ),
       "CONFLICT",
@@ -587,30 +573,20 @@ describe("optimistic concurrency", () => {
     expect((await b.get("prod", "api-credential", rec.id))?.data).toMatchObject({ by: "a" });
   });
 
+  /** `a` and `b` update one record from version 1 at once. */
+  const raceToUpdate = (a: CoreStore, b: CoreStore, id: string) =>
+    Promise.allSettled([
+      a.update("prod", "api-credential", id, 1, { data: credentialData({ by: "a" }) }, { actor: "a" }),
+      b.update("prod", "api-credential", id, 1, { data: credentialData({ by: "b" }) }, { actor: "b" }),
+    ]);
+
   it("two instances in one process racing at once: exactly one update lands", async () => {
     const file = path.join(freshDir(), "store.db");
     const keyring = Keyring.parse(Keyring.generateKeyText());
     const a = core(file, keyring, 300);
     const b = core(file, keyring, 300);
     const rec = await a.create(credential("race", { authToken: randomSecret() }), ACTOR);
-    const results = await Promise.allSettled([
-      a.update(
-        "prod",
-        "api-credential",
-        rec.id,
-        1,
-        { data: { accountSid: "AC00000000000000000000000000000000", by: "a" } },
-        { actor: "a" },
-      ),
-      b.update(
-        "prod",
-        "api-credential",
-        rec.id,
-        1,
-        { data: { accountSid: "AC00000000000000000000000000000000", by: "b" } },
-        { actor: "b" },
-      ),
-    ]);
+    const results = await raceToUpdate(a, b, rec.id);
     const won = results.filter((r): r is PromiseFulfilledResult<StoredRecord> => r.status === "fulfilled");
     expect(won).toHaveLength(1);
     expect(won[0]!.value.version).toBe(2);
@@ -627,24 +603,7 @@ describe("optimistic concurrency", () => {
     const a = core(file, keyring, 300);
     const b = core(file, keyring, 300);
     const rec = await a.create(credential("race2", { authToken: randomSecret() }), ACTOR);
-    const results = await Promise.allSettled([
-      a.update(
-        "prod",
-        "api-credential",
-        rec.id,
-        1,
-        { data: { accountSid: "AC00000000000000000000000000000000", by: "a" } },
-        { actor: "a" },
-      ),
-      b.update(
-        "prod",
-        "api-credential",
-        rec.id,
-        1,
-        { data: { accountSid: "AC00000000000000000000000000000000", by: "b" } },
-        { actor: "b" },
-      ),
-    ]);
+    const results = await raceToUpdate(a, b, rec.id);
     const lost = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(StoreError.is(lost?.reason, "CONFLICT")).toBe(true);
   });
@@ -1030,11 +989,7 @@ describe("crash safety", () => {
     const key = Keyring.generateKeyText();
     const setup = await embedded(file, key);
     const rec = await setup.create(
-      credential(
-        "crashy",
-        { counter: 1, token: randomSecret() },
-        { data: { accountSid: "AC00000000000000000000000000000000", counter: 1 } },
-      ),
+      credential("crashy", { counter: 1, token: randomSecret() }, { data: credentialData({ counter: 1 }) }),
       ACTOR,
     );
     await setup.close();
