@@ -295,7 +295,7 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs, WebhookState>({
       await detach(ctx, olds, v.sandbox, record.id);
       return {};
     }
-    return wasAttached ? pick(olds ?? {}, ["attachedServiceSid", "previousServiceUrl"]) : {};
+    return attachmentOf(olds);
   },
 
   async afterDelete(ctx, props) {
