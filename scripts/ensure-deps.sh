@@ -15,6 +15,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund >&2
 fi
 node scripts/link-self.js
-node scripts/gen-pack-contract.js
 say "building dist/"
-npx tsc -p tsconfig.json >&2
+bash scripts/build-dist.sh >&2

@@ -6,7 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The pack stands apart from the package's modules: it gets its own copy of contract/ made at build
 # time, by the script that owns that copy (when present).
-node scripts/gen-pack-contract.js
-npx tsc -p tsconfig.json
+bash scripts/build-dist.sh
 rm -rf policy-pack/bin
 npx tsc -p policy-pack/tsconfig.build.json
