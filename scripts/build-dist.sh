@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 node scripts/gen-pack-contract.js
 npx tsc -p tsconfig.json
+node scripts/prune-dist.js
 node -e '
   const fs = require("node:fs");
   for (const file of Object.values(require("./package.json").bin ?? {})) fs.chmodSync(file, 0o755);

@@ -189,20 +189,3 @@ describe("store command", () => {
     expect(stdout).toContain('"msg":"stopped"');
   }, 30_000);
 });
-
-// `npm test` builds dist/ first (scripts/ensure-deps.sh). `npx pulumi-sms-channels-store` in a
-// checkout runs the file itself, through a link npm made once in its npx cache: if a rebuilt file is
-// not executable, the command printed by the provider's 403 error fails with "Permission denied".
-test("package.json's bin files are built executable, with a node shebang", () => {
-  const bins = (
-    JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
-      bin: Record<string, string>;
-    }
-  ).bin;
-  expect(Object.keys(bins)).toEqual(["pulumi-sms-channels-store"]);
-  for (const file of Object.values(bins)) {
-    const full = path.join(ROOT, file);
-    expect(() => fs.accessSync(full, fs.constants.X_OK)).not.toThrow();
-    expect(fs.readFileSync(full, "utf8").split("\n")[0]).toBe("#!/usr/bin/env node");
-  }
-});
