@@ -33,6 +33,7 @@ const PULUMI_ARGS: Record<Op, string[]> = {
 const QUESTIONS_PER_CREDENTIAL = 4;
 const ACCOUNTS = 2;
 const QUICK_LIMIT = 1.5;
+const PROFILE_SHIM = path.join(__dirname, "profile-shim.js");
 
 interface Options {
   ns: number[];
@@ -182,7 +183,11 @@ async function main(): Promise<void> {
     if (o.profile) {
       const dir = path.join(o.profile, `${kind}-${n}-${op}-${side}-r${rep}`);
       fs.mkdirSync(dir, { recursive: true });
-      env["NODE_OPTIONS"] = `--cpu-prof --cpu-prof-dir=${dir}`;
+      // Not `--cpu-prof` in NODE_OPTIONS: node refuses it there (exit 9), so the language host's own
+      // probes died; the shim profiles the program and the provider from inside (profile-shim.js).
+      env["NODE_OPTIONS"] = `--require ${PROFILE_SHIM}`;
+      env["ENGINE_FLOOR_PROFILE_DIR"] = dir;
+      if (process.env["ENGINE_FLOOR_HEAP_SNAPSHOT"]) env["ENGINE_FLOOR_HEAP_SNAPSHOT"] = "1";
     }
     const m = await stack.run(PULUMI_ARGS[op], env);
     const requests = twilio.requests.slice(before);
@@ -198,13 +203,14 @@ async function main(): Promise<void> {
     }
     const sample: Sample = {
       ms: m.ms,
+      cpuS: m.cpuS,
       programMiB: m.programMiB,
       providerMiB: m.providerMiB,
       twilioRequests: requests.length,
     };
     ((results[key(kind, n, op)] ??= {})[side] ??= []).push(sample);
     console.error(
-      `  ${kind} N=${n} ${op.padEnd(8)} ${side.padEnd(5)} ${(m.ms / 1000).toFixed(2)} s  program ${m.programMiB.toFixed(0)} MiB  provider ${m.providerMiB.toFixed(0)} MiB  twilio ${requests.length}`,
+      `  ${kind} N=${n} ${op.padEnd(8)} ${side.padEnd(5)} ${(m.ms / 1000).toFixed(2)} s  cpu ${m.cpuS.toFixed(2)} s  program ${m.programMiB.toFixed(0)} MiB  provider ${m.providerMiB.toFixed(0)} MiB  twilio ${requests.length}`,
     );
   };
 
@@ -298,7 +304,7 @@ export function render(results: Results, sides: readonly Side[]): { table: strin
     "N",
     "op",
     "floor s",
-    ...others.flatMap((s) => [`${s} s`, `${s} ratio`]),
+    ...others.flatMap((s) => [`${s} s`, `${s} ratio`, `${s} CPU ratio`]),
     "program MiB (floor / " + others.join(" / ") + ")",
     "provider MiB (floor / " + others.join(" / ") + ")",
   ];
@@ -311,12 +317,14 @@ export function render(results: Results, sides: readonly Side[]): { table: strin
     const [kind, n, op] = k.split("\t");
     const floor = bySide.floor ?? [];
     const f = median(floor.map((x) => x.ms));
+    const fCpu = median(floor.map((x) => x.cpuS));
     const cells = [kind, n, op, (f / 1000).toFixed(2)];
     for (const s of others) {
       const m = median((bySide[s] ?? []).map((x) => x.ms));
       const ratio = m / f;
       if (s === "ours") worst = Math.max(worst, ratio);
-      cells.push((m / 1000).toFixed(2), ratio.toFixed(2));
+      const cpuRatio = median((bySide[s] ?? []).map((x) => x.cpuS)) / fCpu;
+      cells.push((m / 1000).toFixed(2), ratio.toFixed(2), cpuRatio.toFixed(2));
     }
     const mib = (field: "programMiB" | "providerMiB") =>
       sides.map((s) => median((bySide[s] ?? []).map((x) => x[field])).toFixed(0)).join(" / ");

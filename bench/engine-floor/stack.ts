@@ -11,8 +11,22 @@ export interface Measured {
   readonly programMiB: number;
   /** Peak RSS (MiB) of the dynamic provider's node process (`@pulumi/pulumi/cmd/dynamic-provider`). */
   readonly providerMiB: number;
+  /**
+   * CPU seconds (user + system) of the whole command: the CLI, language host, program and provider,
+   * all reaped by the time it ends. Less moved by other work on the machine than the wall time.
+   */
+  readonly cpuS: number;
   readonly stdout: string;
 }
+
+/** This process's reaped children's CPU time (cutime + cstime from /proc/self/stat), in seconds. */
+export function childrenCpuSeconds(): number {
+  const stat = fs.readFileSync("/proc/self/stat", "latin1");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // After the comm: state(0) ppid … utime(11) stime(12) cutime(13) cstime(14); clock ticks of 1/100 s.
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 type Role = "program" | "provider";
 
@@ -139,6 +153,7 @@ export class BenchStack {
   /** Runs one pulumi command, timed, with the peak RSS of its program and provider processes. */
   run(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<Measured & { code: number }> {
     const started = process.hrtime.bigint();
+    const cpuBefore = childrenCpuSeconds();
     return new Promise((resolve, reject) => {
       const child = spawn("pulumi", ["--color", "never", ...args], {
         cwd: this.dir,
@@ -157,11 +172,12 @@ export class BenchStack {
       child.on("close", (code) => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         const rss = sampler.stop();
+        const cpuS = childrenCpuSeconds() - cpuBefore;
         if (code !== 0) {
           reject(new Error(`pulumi ${args.join(" ")} exited ${code}:\n${output.slice(-8000)}`));
           return;
         }
-        resolve({ code: code ?? -1, ms, stdout, ...rss });
+        resolve({ code: code ?? -1, ms, cpuS, stdout, ...rss });
       });
     });
   }
