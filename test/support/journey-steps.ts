@@ -21,6 +21,7 @@ import {
 import { randomBytes } from "node:crypto";
 import { type RunResult, TestStack } from "./pulumi";
 import { ReceiverProcess } from "./receiver-process";
+import { hmacHex, post } from "./receiver";
 import { freePort } from "./store-process";
 
 export function defineJourney(
@@ -134,6 +135,46 @@ export function defineJourney(
       expectSteps(expectSuccess(await up()), { hook: { op: "update", diffs: ["twilioAuthToken"] } });
       expect(await stack.exportText()).not.toContain(rotated);
       await settled(stack, store);
+      await undo();
+    });
+
+    test("a custom vendor's webhook: created, its verification secret rotated (the diff names it; the receiver takes only the new one), then removed", async () => {
+      world.spec.vendorHook = {
+        type: "inbound",
+        senderNumber: world.number,
+        payloadMapping: { inboundMessage: "text", profileNumber: "from" },
+      };
+      const first = randomBytes(16).toString("hex");
+      world.secrets.vendorSecret = first;
+      expectSteps(expectSuccess(await up()), { vendorHook: { op: "create" }, rcs: { op: "same" } });
+      await settled(stack, store);
+      const rotated = randomBytes(16).toString("hex");
+      world.secrets.vendorSecret = rotated;
+      expectSteps(expectSuccess(await up()), {
+        vendorHook: { op: "update", diffs: ["verification"] },
+      });
+      expect(await stack.exportText()).not.toContain(rotated);
+      await settled(stack, store);
+      // What the rotation is for: the receiver checks deliveries with the new secret, not the old.
+      const receiver = await ReceiverProcess.start({
+        database: store.database,
+        key: store.key,
+        port: receiverPort,
+        publicUrl: base,
+      });
+      try {
+        const url = String((await stack.outputs())["vendorHookUrl"]);
+        expect(url.startsWith(`${base}/v1/sandboxes/prod/webhooks/`)).toBe(true);
+        const body = JSON.stringify({ text: "hello", from: "+14155550177" });
+        const signed = (secret: string) => ({
+          "content-type": "application/json",
+          "x-signature": hmacHex(secret, body),
+        });
+        expect((await post(url, body, signed(first))).status).toBe(403);
+        expect((await post(url, body, signed(rotated))).status).toBe(200);
+      } finally {
+        await receiver.stop();
+      }
       await undo();
     });
 

@@ -70,11 +70,14 @@ export interface Spec {
   chan: Record<string, unknown>;
   /** The webhook has a `twilioAuthToken` of its own (secrets.hookToken). */
   hookToken?: boolean;
+  /** A custom vendor's webhook on `rcs`, verified with HMAC-SHA256 (secrets.vendorSecret). */
+  vendorHook?: Record<string, unknown>;
 }
 export interface Secrets {
   authToken: string;
   rcsToken: string;
   hookToken?: string;
+  vendorSecret?: string;
 }
 
 const same = (a: unknown, b: unknown): boolean => canonicalJson(a ?? null) === canonicalJson(b ?? null);
