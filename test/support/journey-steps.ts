@@ -43,6 +43,20 @@ export function defineJourney(
       await configure(stack, world);
       return stack.up();
     };
+    /** Runs `fn` while the webhook receiver answers at `base`, on the journey's store. */
+    const withReceiver = async (fn: () => Promise<void>): Promise<void> => {
+      const receiver = await ReceiverProcess.start({
+        database: store.database,
+        key: store.key,
+        port: receiverPort,
+        publicUrl: base,
+      });
+      try {
+        await fn();
+      } finally {
+        await receiver.stop();
+      }
+    };
     const undo = async (): Promise<void> => {
       world.spec = clone(original);
       world.secrets = clone(originalSecrets);
@@ -156,13 +170,7 @@ export function defineJourney(
       expect(await stack.exportText()).not.toContain(rotated);
       await settled(stack, store);
       // What the rotation is for: the receiver checks deliveries with the new secret, not the old.
-      const receiver = await ReceiverProcess.start({
-        database: store.database,
-        key: store.key,
-        port: receiverPort,
-        publicUrl: base,
-      });
-      try {
+      await withReceiver(async () => {
         const url = String((await stack.outputs())["vendorHookUrl"]);
         expect(url.startsWith(`${base}/v1/sandboxes/prod/webhooks/`)).toBe(true);
         const body = JSON.stringify({ text: "hello", from: "+14155550177" });
@@ -172,22 +180,14 @@ export function defineJourney(
         });
         expect((await post(url, body, signed(first))).status).toBe(403);
         expect((await post(url, body, signed(rotated))).status).toBe(200);
-      } finally {
-        await receiver.stop();
-      }
+      });
       await undo();
     });
 
     test("attachToMessagingService with the receiver answering points the service at the webhook; undo puts the earlier URL back", async () => {
       const service = world.services[0];
       const before = world.emu.getService(service)?.inboundRequestUrl;
-      const receiver = await ReceiverProcess.start({
-        database: store.database,
-        key: store.key,
-        port: receiverPort,
-        publicUrl: base,
-      });
-      try {
+      await withReceiver(async () => {
         world.spec.hook["attachToMessagingService"] = true;
         expectSteps(expectSuccess(await up()), {
           hook: { op: "update", diffs: ["attachToMessagingService"] },
@@ -199,9 +199,7 @@ export function defineJourney(
         await settled(stack, store);
         await undo();
         expect(world.emu.getService(service)?.inboundRequestUrl).toBe(before);
-      } finally {
-        await receiver.stop();
-      }
+      });
     });
 
     test("rename every resource in place, then undo", async () => {
