@@ -44,6 +44,17 @@ export const FORBIDDEN: Answer = {
 };
 
 /**
+ * The webhook or its credential changed or went away after it was read: nothing was written. The
+ * server reads the webhook again and answers from that; 503 (Twilio retries) only if it changed again.
+ */
+export const STALE: Answer = {
+  status: 503,
+  contentType: JSON_TYPE,
+  body: JSON.stringify({ error: { code: "UNAVAILABLE", message: "the webhook changed; try again" } }),
+  outcome: "stale webhook",
+};
+
+/**
  * One delivery to a known webhook: authenticity first (nothing read into the ledger before), then
  * what it says, then the ledger (committed before the answer), then the answer. A repeat gets the
  * first answer again.
@@ -66,7 +77,9 @@ export async function deliver(
     }
     if (target.type === "feedback") {
       const r = await recordStatus(target, twilioStatus(params), ledger, at);
-      return { status: 200, contentType: XML, body: twiml(undefined), outcome: r };
+      return typeof r !== "string"
+        ? r
+        : { status: 200, contentType: XML, body: twiml(undefined), outcome: r };
     }
     const fields = twilioInbound(params);
     // Twilio's Advanced Opt-Out answered the keyword itself: record it, and no second reply.
@@ -75,6 +88,7 @@ export async function deliver(
       : decideInbound(fields.body, target.keywords, target.defaultReply);
     const d = inboundDelivery(target, fields, decision, at);
     const r = await ledger.recordInbound(d);
+    if (r.stale) return STALE;
     return {
       status: 200,
       contentType: XML,
@@ -88,7 +102,9 @@ export async function deliver(
   const body = parseJson(delivery.raw);
   if (target.type === "feedback") {
     const r = await recordStatus(target, customStatus(body, target.payloadMapping), ledger, at);
-    return { status: 200, contentType: JSON_TYPE, body: '{"status":"ok"}', outcome: r };
+    return typeof r !== "string"
+      ? r
+      : { status: 200, contentType: JSON_TYPE, body: '{"status":"ok"}', outcome: r };
   }
   const fields = customInbound(body, delivery.raw, target.payloadMapping);
   const decision = decideInbound(fields.body, target.keywords, target.defaultReply);
@@ -108,6 +124,7 @@ export async function deliver(
         }
       : d;
   const r = await ledger.recordInbound(withOutbox);
+  if (r.stale) return STALE;
   return {
     status: 200,
     contentType: JSON_TYPE,
@@ -137,6 +154,7 @@ function inboundDelivery(
   return {
     sandbox: target.sandbox,
     webhookId: target.id,
+    checked: target.checked,
     dedupeKey: fields.dedupeKey,
     messageId: fields.messageId,
     profileNumber: fields.from,
@@ -154,10 +172,11 @@ async function recordStatus(
   fields: StatusFields,
   ledger: ReceiverLedger,
   at: string,
-): Promise<string> {
+): Promise<string | typeof STALE> {
   const r = await ledger.recordStatus({
     sandbox: target.sandbox,
     webhookId: target.id,
+    checked: target.checked,
     dedupeKey: fields.dedupeKey,
     messageId: fields.messageId,
     status: fields.status,
@@ -165,5 +184,6 @@ async function recordStatus(
     at,
     ...(fields.errorCode !== undefined ? { errorCode: fields.errorCode } : {}),
   });
+  if (r.stale) return STALE;
   return `${r.duplicate ? "repeat " : ""}status ${fields.status}`;
 }

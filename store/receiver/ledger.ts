@@ -8,6 +8,8 @@ export interface TargetRow {
   readonly sandbox: string;
   readonly kind: RecordKind;
   readonly credentialType: CredentialType | null;
+  /** The record's version: a delivery is written only while its webhook and credential are still at it. */
+  readonly version: number;
   readonly data: Record<string, unknown>;
   readonly secret: SealedSecret | null;
 }
@@ -21,9 +23,22 @@ export interface OutboxEntry {
   readonly body: string;
 }
 
+/**
+ * The webhook and credential versions a delivery was checked against (its signature, its keywords).
+ * The write finds nothing to do unless both records are still there, in the delivery's sandbox, at
+ * these versions: a webhook deleted or changed since it was read (a cached read included) can never
+ * take a delivery.
+ */
+export interface CheckedAgainst {
+  readonly webhookVersion: number;
+  readonly credentialId: string;
+  readonly credentialVersion: number;
+}
+
 interface DeliveryBase {
   readonly sandbox: string;
   readonly webhookId: string;
+  readonly checked: CheckedAgainst;
   /** What makes a repeat a repeat: MessageSid (inbound), MessageSid:status (status callbacks). */
   readonly dedupeKey: string;
   readonly messageId: string;
@@ -50,9 +65,14 @@ export interface StatusDelivery extends DeliveryBase {
 export interface Recorded {
   /** A repeat of a delivery already in the ledger: nothing was written. */
   readonly duplicate: boolean;
+  /** The webhook or its credential is gone or changed since it was read (see CheckedAgainst): nothing was written. */
+  readonly stale?: true;
   /** For inbound: the reply to answer with (the first answer's, for a repeat). */
   readonly reply?: string;
 }
+
+/** What a write answers when its delivery's webhook is not as it was read: nothing was written. */
+export const STALE_TARGET: Recorded = { duplicate: false, stale: true };
 
 export interface ConsentItem {
   readonly number: string;

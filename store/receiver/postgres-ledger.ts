@@ -11,6 +11,7 @@ import type {
   StatusDelivery,
   TargetRow,
 } from "./ledger";
+import { STALE_TARGET } from "./ledger";
 import {
   RECORD_COLUMNS,
   toClaimed,
@@ -27,15 +28,28 @@ import {
 } from "./rows";
 
 /**
+ * Whether the webhook ($2) and its credential are still, in the delivery's sandbox ($1), at the
+ * versions the delivery was checked against (see CheckedAgainst); `$n` are those three parameters.
+ */
+const checkedAgainst = (n: number): string => `
+  ok AS (
+    SELECT 1 FROM records w, records c
+    WHERE w.id = $2 AND w.sandbox = $1 AND w.kind = 'webhook' AND w.version = $${n}::integer
+      AND c.id = $${n + 1} AND c.sandbox = $1 AND c.version = $${n + 2}::integer
+  )`;
+
+/**
  * An inbound delivery in one statement (one round trip, atomic, committed when it returns): the
- * delivery row; then, only when that row is new, the consent (its next value from the current one,
- * as nextConsent says), its history and the outbox reply. A repeat inserts nothing.
+ * delivery row, if the webhook is still as it was read; then, only when that row is new, the consent
+ * (its next value from the current one, as nextConsent says), its history and the outbox reply. A
+ * repeat inserts nothing.
  */
 const RECORD_INBOUND = `
-  WITH d AS (
+  WITH ${checkedAgainst(17)},
+  d AS (
     INSERT INTO receiver_deliveries (sandbox, webhook_id, dedupe_key, kind, message_id, profile_number, sender,
       category, keyword, reply, received_at)
-    VALUES ($1, $2, $3, 'inbound', $4, $5, $6, $7, $8, $9, $10::timestamptz)
+    SELECT $1, $2, $3, 'inbound', $4, $5, $6, $7, $8, $9, $10::timestamptz WHERE EXISTS (SELECT 1 FROM ok)
     ON CONFLICT DO NOTHING RETURNING 1
   ),
   prev AS (SELECT status FROM consents WHERE sandbox = $1 AND number = $5 AND sender = $6),
@@ -65,13 +79,14 @@ const RECORD_INBOUND = `
     SELECT $12, $1, $2, $13, $14, $15, $16, 'pending', 0, $10::timestamptz, $10::timestamptz
     WHERE $12::text IS NOT NULL AND EXISTS (SELECT 1 FROM d)
   )
-  SELECT EXISTS (SELECT 1 FROM d) AS fresh`;
+  SELECT EXISTS (SELECT 1 FROM d) AS fresh, EXISTS (SELECT 1 FROM ok) AS current`;
 
 /** A status event in one statement: the delivery row, the event, the message's status if it ranks higher. */
 const RECORD_STATUS = `
-  WITH d AS (
+  WITH ${checkedAgainst(9)},
+  d AS (
     INSERT INTO receiver_deliveries (sandbox, webhook_id, dedupe_key, kind, message_id, category, received_at)
-    VALUES ($1, $2, $3, 'status', $4, $6, $5::timestamptz)
+    SELECT $1, $2, $3, 'status', $4, $6, $5::timestamptz WHERE EXISTS (SELECT 1 FROM ok)
     ON CONFLICT DO NOTHING RETURNING 1
   ),
   e AS (
@@ -86,7 +101,13 @@ const RECORD_STATUS = `
       updated_at = EXCLUDED.updated_at
     WHERE EXCLUDED.rank > messages.rank
   )
-  SELECT EXISTS (SELECT 1 FROM d) AS fresh`;
+  SELECT EXISTS (SELECT 1 FROM d) AS fresh, EXISTS (SELECT 1 FROM ok) AS current`;
+
+const checkedParams = (d: InboundDelivery | StatusDelivery): [number, string, number] => [
+  d.checked.webhookVersion,
+  d.checked.credentialId,
+  d.checked.credentialVersion,
+];
 
 /** The ledger on the shared store's PostgreSQL: every write one autocommitted statement. */
 export class PostgresLedger implements ReceiverLedger {
@@ -116,7 +137,7 @@ export class PostgresLedger implements ReceiverLedger {
 
   async recordInbound(d: InboundDelivery): Promise<Recorded> {
     const o = d.outbox;
-    const { rows } = await this.backend.query<{ fresh: boolean }>(
+    const { rows } = await this.backend.query<{ fresh: boolean; current: boolean }>(
       RECORD_INBOUND,
       [
         d.sandbox,
@@ -135,10 +156,12 @@ export class PostgresLedger implements ReceiverLedger {
         o?.to ?? null,
         o?.from ?? null,
         o?.body ?? null,
+        ...checkedParams(d),
       ],
       "smsc_receiver_inbound",
     );
-    if (rows[0]?.fresh) return { duplicate: false, ...(d.reply !== undefined ? { reply: d.reply } : {}) };
+    if (!rows[0]?.current) return STALE_TARGET;
+    if (rows[0].fresh) return { duplicate: false, ...(d.reply !== undefined ? { reply: d.reply } : {}) };
     return this.repeat(d);
   }
 
@@ -153,12 +176,23 @@ export class PostgresLedger implements ReceiverLedger {
   }
 
   async recordStatus(d: StatusDelivery): Promise<Recorded> {
-    const { rows } = await this.backend.query<{ fresh: boolean }>(
+    const { rows } = await this.backend.query<{ fresh: boolean; current: boolean }>(
       RECORD_STATUS,
-      [d.sandbox, d.webhookId, d.dedupeKey, d.messageId, d.at, d.status, d.errorCode ?? null, d.rank],
+      [
+        d.sandbox,
+        d.webhookId,
+        d.dedupeKey,
+        d.messageId,
+        d.at,
+        d.status,
+        d.errorCode ?? null,
+        d.rank,
+        ...checkedParams(d),
+      ],
       "smsc_receiver_status",
     );
-    return rows[0]?.fresh ? { duplicate: false } : { duplicate: true };
+    if (!rows[0]?.current) return STALE_TARGET;
+    return rows[0].fresh ? { duplicate: false } : { duplicate: true };
   }
 
   async consents(sandbox: string, number?: string): Promise<ConsentItem[]> {

@@ -20,13 +20,14 @@ type Time = string | Date;
 const iso = (t: Time): string => (t instanceof Date ? t.toISOString() : new Date(t).toISOString());
 
 export const RECORD_COLUMNS =
-  "id, sandbox, kind, credential_type, data, secret_ciphertext, secret_nonce, secret_key_id, secret_format";
+  "id, sandbox, kind, credential_type, version, data, secret_ciphertext, secret_nonce, secret_key_id, secret_format";
 
 export interface RecordDbRow {
   id: string;
   sandbox: string;
   kind: string;
   credential_type: string | null;
+  version: number;
   data: string | Record<string, unknown>;
   secret_ciphertext: Buffer | null;
   secret_nonce: Buffer | null;
@@ -40,6 +41,7 @@ export function toTarget(r: RecordDbRow): TargetRow {
     sandbox: r.sandbox,
     kind: r.kind as RecordKind,
     credentialType: r.credential_type as CredentialType | null,
+    version: r.version,
     data: typeof r.data === "string" ? (JSON.parse(r.data) as Record<string, unknown>) : r.data,
     secret:
       r.secret_ciphertext && r.secret_nonce && r.secret_key_id

@@ -5,8 +5,8 @@ import { StoreError } from "../errors";
 import { readBody } from "../server/http-io";
 import { InFlight, listenOn } from "../server/lifecycle";
 import { type Logger, silentLogger } from "../server/log";
-import { deliver, type Answer } from "./deliver";
-import type { ReceiverLedger } from "./ledger";
+import { deliver, type Answer, type Delivery } from "./deliver";
+import type { ReceiverLedger, TargetRow } from "./ledger";
 import { BadDelivery } from "./payload";
 import { resolveTarget } from "./target";
 
@@ -22,6 +22,42 @@ export interface ReceiverServerOptions {
   readonly maxBodyBytes?: number;
   readonly shutdownTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** How long a webhook's rows read for one delivery serve the next ones (default 5 s; 0: never). */
+  readonly targetCacheMs?: number;
+}
+
+type TargetRows = { webhook?: TargetRow; credential?: TargetRow };
+
+/**
+ * Webhook and credential rows read lately, by webhook id (secrets still sealed), so that the
+ * deliveries of a busy webhook do not each wait for a lookup before their write. Only a hint: a
+ * delivery checked against a remembered read is written only while its webhook and credential are
+ * still at the versions read (the ledger checks it in the write's own statement), and any answer but
+ * a 200 from a remembered read is given up for one from a new read. So a webhook deleted since gets
+ * 404, a changed one is answered as it is now, and a rotated token is checked as it is now.
+ */
+class RecentTargets {
+  private readonly entries = new Map<string, { readonly until: number; readonly rows: TargetRows }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 1_000,
+  ) {}
+
+  get(id: string): TargetRows | undefined {
+    const e = this.entries.get(id);
+    if (e && e.until > performance.now()) return e.rows;
+    this.entries.delete(id);
+    return undefined;
+  }
+
+  /** Only a webhook with its credential: a miss proves nothing for the next delivery. */
+  remember(id: string, rows: TargetRows): void {
+    this.entries.delete(id);
+    if (this.ttlMs <= 0 || !rows.webhook || !rows.credential) return;
+    // The oldest entry goes first (a Map keeps insertion order).
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(id, { until: performance.now() + this.ttlMs, rows });
+  }
 }
 
 const WEBHOOK_PATH = /^\/v1\/sandboxes\/([^/]+)\/webhooks\/([^/]+)$/;
@@ -74,11 +110,13 @@ export class ReceiverServer {
   private readonly base: string;
   private readonly prefix: string;
   private readonly requests = new InFlight();
+  private readonly targets: RecentTargets;
 
   constructor(private readonly options: ReceiverServerOptions) {
     this.logger = options.logger ?? silentLogger;
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
     ({ base: this.base, prefix: this.prefix } = parsePublicUrl(options.publicUrl));
+    this.targets = new RecentTargets(options.targetCacheMs ?? 5_000);
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.requestTimeout = options.requestTimeoutMs ?? 15_000;
     this.server.headersTimeout = Math.min(10_000, this.server.requestTimeout);
@@ -151,17 +189,28 @@ export class ReceiverServer {
     }
     onWebhook(id);
     const raw = await readBody(req, this.maxBodyBytes);
-    const target = resolveTarget(sandbox, await this.options.ledger.loadTarget(id), this.options.keyring);
-    if (!target) return NOT_FOUND;
-    const answer = await deliver(
-      target,
-      // The URL the sender signed: ours as the public knows it, whatever Host the request carries.
-      { publicUrl: `${this.base}${path}${url.search}`, headers: req.headers, raw },
-      this.options.ledger,
-    );
+    // The URL the sender signed: ours as the public knows it, whatever Host the request carries.
+    const delivery: Delivery = { publicUrl: `${this.base}${path}${url.search}`, headers: req.headers, raw };
+    const remembered = this.targets.get(id);
+    if (remembered) {
+      const a = await this.deliverTo(sandbox, remembered, delivery).catch((e: unknown) => {
+        if (e instanceof BadDelivery) return undefined;
+        throw e;
+      });
+      // A 200 was written (or found a repeat) while the webhook was still as remembered.
+      if (a?.status === 200) return a;
+    }
+    const rows = await this.options.ledger.loadTarget(id);
+    this.targets.remember(id, rows);
+    const answer = await this.deliverTo(sandbox, rows, delivery);
     if (answer.status === 403)
       this.logger.warn("delivery refused: bad signature", { requestId, webhookId: id });
     return answer;
+  }
+
+  private deliverTo(sandbox: string, rows: TargetRows, delivery: Delivery): Promise<Answer> {
+    const target = resolveTarget(sandbox, rows, this.options.keyring);
+    return target ? deliver(target, delivery, this.options.ledger) : Promise.resolve(NOT_FOUND);
   }
 
   private failure(e: unknown, requestId: string): Answer {

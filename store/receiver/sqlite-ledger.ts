@@ -12,6 +12,7 @@ import type {
   StatusDelivery,
   TargetRow,
 } from "./ledger";
+import { STALE_TARGET } from "./ledger";
 import {
   RECORD_COLUMNS,
   toClaimed,
@@ -60,8 +61,29 @@ export class SqliteLedger implements ReceiverLedger {
     });
   }
 
+  /** Whether the delivery's webhook and credential are still as they were read (see CheckedAgainst). */
+  private current(d: InboundDelivery | StatusDelivery): boolean {
+    return (
+      this.backend
+        .prepared(
+          `SELECT 1 FROM records w, records c
+           WHERE w.id = ? AND w.sandbox = ? AND w.kind = 'webhook' AND w.version = ?
+             AND c.id = ? AND c.sandbox = ? AND c.version = ?`,
+        )
+        .get(
+          d.webhookId,
+          d.sandbox,
+          d.checked.webhookVersion,
+          d.checked.credentialId,
+          d.sandbox,
+          d.checked.credentialVersion,
+        ) !== undefined
+    );
+  }
+
   recordInbound(d: InboundDelivery): Promise<Recorded> {
     return this.backend.groupWrite(() => {
+      if (!this.current(d)) return STALE_TARGET;
       const fresh = this.backend
         .prepared(
           `INSERT INTO receiver_deliveries (sandbox, webhook_id, dedupe_key, kind, message_id, profile_number, sender,
@@ -129,6 +151,7 @@ export class SqliteLedger implements ReceiverLedger {
 
   recordStatus(d: StatusDelivery): Promise<Recorded> {
     return this.backend.groupWrite(() => {
+      if (!this.current(d)) return STALE_TARGET;
       const fresh = this.backend
         .prepared(
           `INSERT INTO receiver_deliveries (sandbox, webhook_id, dedupe_key, kind, message_id, category, received_at)

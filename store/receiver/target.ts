@@ -1,7 +1,7 @@
 import { aadFor } from "../core";
 import type { Keyring } from "../crypto";
 import { keywordsOf, type WebhookKeywords } from "./keywords";
-import type { TargetRow } from "./ledger";
+import type { CheckedAgainst, TargetRow } from "./ledger";
 import { VERIFICATION_TYPES, type CustomVerification, type VerificationType } from "./signature";
 
 /**
@@ -15,6 +15,8 @@ export interface WebhookTarget {
   readonly type: "inbound" | "feedback";
   readonly vendor: "twilio" | "custom";
   readonly credentialId: string;
+  /** The versions read: the ledger writes a delivery only while they are still current. */
+  readonly checked: CheckedAgainst;
   readonly senderNumber?: string;
   readonly keywords: WebhookKeywords;
   readonly defaultReply?: string;
@@ -53,6 +55,11 @@ export function resolveTarget(
     type: data["type"] === "feedback" ? ("feedback" as const) : ("inbound" as const),
     vendor: vendor as WebhookTarget["vendor"],
     credentialId: credential.id,
+    checked: {
+      webhookVersion: webhook.version,
+      credentialId: credential.id,
+      credentialVersion: credential.version,
+    },
     keywords: keywordsOf(data["resolvedKeywords"]),
     payloadMapping: mappingOf(data["payloadMapping"]),
   };

@@ -5,7 +5,7 @@
  */
 import { twilioSignature } from "../../store/receiver/signature";
 import type { ReceiverLedger } from "../../store/receiver/ledger";
-import type { StoredRecord } from "../../store";
+import type { RecordPatch, StoredRecord } from "../../store";
 import { PG_SKIP_REASON, testPostgresUrl } from "../support/postgres";
 import {
   get,
@@ -156,6 +156,57 @@ describe.each(engines)("receiver on %s (Twilio)", (engine, enabled) => {
         expect(a.body).toBe(unknown.body);
       }
       expect(await ledger.deliveryCount("staging")).toBe(0);
+    });
+
+    test("a webhook deleted after a delivery (its read remembered): 404, and nothing written", async () => {
+      const w = await h.webhook("deleted-after-use", credential);
+      expect((await send(inboundForm(profile(), "HELP"), w)).status).toBe(200);
+      const before = await ledger.deliveryCount("prod");
+      await h.core.delete("prod", "webhook", w.id, { actor: "t" });
+      const from = profile();
+      const a = await send(inboundForm(from, "STOP"), w);
+      expect(a.status).toBe(404);
+      expect(await ledger.deliveryCount("prod")).toBe(before);
+      expect(await ledger.consents("prod", from)).toEqual([]);
+    });
+
+    test("a webhook or credential changed after a delivery: answered as it is now (reply, rotated token)", async () => {
+      const cred = await h.twilioCredential("rotating", { authToken: "token-one" });
+      const w = await h.webhook("changing", cred, { defaultReply: "Old reply" });
+      const hello = (): Record<string, string> => inboundForm(profile(), "hello");
+      const first = await postTwilio(url, webhookPath(w), hello(), "token-one");
+      expect(first.body).toContain("Old reply");
+      const edit = (r: StoredRecord, patch: RecordPatch): Promise<StoredRecord> =>
+        h.core.update("prod", r.kind, r.id, r.version, patch, { actor: "t" });
+      await edit(w, { data: { ...w.data, defaultReply: "New reply" } });
+      const second = await postTwilio(url, webhookPath(w), hello(), "token-one");
+      expect(second.status).toBe(200);
+      expect(second.body).toContain("New reply");
+      await edit(cred, { secret: { authToken: "token-two" } });
+      const before = await ledger.deliveryCount("prod");
+      expect((await postTwilio(url, webhookPath(w), hello(), "token-one")).status).toBe(403);
+      expect(await ledger.deliveryCount("prod")).toBe(before);
+      expect((await postTwilio(url, webhookPath(w), hello(), "token-two")).status).toBe(200);
+    });
+
+    test("the deliveries of a webhook read moments ago: no lookup of their own, one write each", async () => {
+      const calls = { loadTarget: 0, recordInbound: 0 };
+      const counted = await h.ledger();
+      const counting = new Proxy(counted, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          if (prop === "loadTarget" || prop === "recordInbound") calls[prop]++;
+          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const own = await h.start({ ledger: counting });
+      for (let i = 0; i < 5; i++) {
+        expect(
+          (await postTwilio(own.url, webhookPath(inbound), inboundForm(profile(), "hello"), AUTH_TOKEN))
+            .status,
+        ).toBe(200);
+      }
+      expect(calls).toEqual({ loadTarget: 1, recordInbound: 5 });
     });
 
     test("a body over the limit: 413; malformed bodies: 400; nothing recorded", async () => {
