@@ -12,7 +12,9 @@ import type {
   TargetRow,
 } from "./ledger";
 import { STALE_TARGET } from "./ledger";
+import { Batches } from "./batches";
 import {
+  inboundDeliveryRow,
   RECORD_COLUMNS,
   toClaimed,
   toConsent,
@@ -28,90 +30,187 @@ import {
 } from "./rows";
 
 /**
- * Whether the webhook ($2) and its credential are still, in the delivery's sandbox ($1), at the
- * versions the delivery was checked against (see CheckedAgainst); `$n` are those three parameters.
+ * The deliveries of a batch whose webhook and credential are still, in the delivery's sandbox, at the
+ * versions it was checked against (see CheckedAgainst).
  */
-const checkedAgainst = (n: number): string => `
+const CHECKED = `
   ok AS (
-    SELECT 1 FROM records w, records c
-    WHERE w.id = $2 AND w.sandbox = $1 AND w.kind = 'webhook' AND w.version = $${n}::integer
-      AND c.id = $${n + 1} AND c.sandbox = $1 AND c.version = $${n + 2}::integer
+    SELECT i.* FROM i WHERE EXISTS (
+      SELECT 1 FROM records w, records c
+      WHERE w.id = i.webhook_id AND w.sandbox = i.sandbox AND w.kind = 'webhook' AND w.version = i.webhook_version
+        AND c.id = i.checked_credential AND c.sandbox = i.sandbox AND c.version = i.credential_version)
   )`;
 
+/** Per delivery of the batch (its position n): whether its row is new, whether its webhook was current. */
+const ANSWERS = `
+  SELECT i.n, d.dedupe_key IS NOT NULL AS fresh, ok.n IS NOT NULL AS current
+  FROM i LEFT JOIN ok ON ok.n = i.n
+    LEFT JOIN d ON d.sandbox = i.sandbox AND d.webhook_id = i.webhook_id AND d.dedupe_key = i.dedupe_key`;
+
 /**
- * An inbound delivery in one statement (one round trip, atomic, committed when it returns): the
- * delivery row, if the webhook is still as it was read; then, only when that row is new, the consent
- * (its next value from the current one, as nextConsent says), its history and the outbox reply. A
- * repeat inserts nothing.
+ * A batch of inbound deliveries in one statement (one round trip, atomic, committed when it
+ * returns), each parameter an array with one element per delivery: the delivery rows whose webhook
+ * is still as it was read; then, for each row that is new, the consent (its next value from the
+ * current one, as nextConsent says), its history and the outbox reply. A repeat inserts nothing.
+ * No two deliveries of a batch share a delivery key or a consent (see Batches), so each consent row
+ * is written at most once and each answer is its own delivery's.
  */
 const RECORD_INBOUND = `
-  WITH ${checkedAgainst(17)},
+  WITH i AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+      $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+      $16::text[], $17::integer[], $18::text[], $19::integer[]) WITH ORDINALITY
+      AS i(sandbox, webhook_id, dedupe_key, message_id, profile_number, sender, category, keyword, reply, at, consent,
+        outbox_id, credential_id, to_number, from_number, body, webhook_version, checked_credential, credential_version, n)
+  ),
+  ${CHECKED},
   d AS (
     INSERT INTO receiver_deliveries (sandbox, webhook_id, dedupe_key, kind, message_id, profile_number, sender,
       category, keyword, reply, received_at)
-    SELECT $1, $2, $3, 'inbound', $4, $5, $6, $7, $8, $9, $10::timestamptz WHERE EXISTS (SELECT 1 FROM ok)
-    ON CONFLICT DO NOTHING RETURNING 1
+    SELECT sandbox, webhook_id, dedupe_key, 'inbound', message_id, profile_number, sender, category, keyword, reply, at
+    FROM ok
+    ON CONFLICT DO NOTHING RETURNING sandbox, webhook_id, dedupe_key
   ),
-  prev AS (SELECT status FROM consents WHERE sandbox = $1 AND number = $5 AND sender = $6),
+  f AS (SELECT ok.* FROM ok JOIN d USING (sandbox, webhook_id, dedupe_key)),
   nxt AS (
-    SELECT CASE $11::text
+    SELECT f.*, p.status AS prev, CASE f.consent
       WHEN 'opted-out' THEN 'opted-out'
       WHEN 'opted-in' THEN 'opted-in'
-      WHEN 'request' THEN CASE WHEN (SELECT status FROM prev) = 'opted-in' THEN 'opted-in' ELSE 'pending' END
-      WHEN 'confirm' THEN CASE WHEN (SELECT status FROM prev) = 'pending' THEN 'opted-in' END
-    END AS status
-    WHERE EXISTS (SELECT 1 FROM d)
+      WHEN 'request' THEN CASE WHEN p.status = 'opted-in' THEN 'opted-in' ELSE 'pending' END
+      WHEN 'confirm' THEN CASE WHEN p.status = 'pending' THEN 'opted-in' END
+    END AS next
+    FROM f LEFT JOIN consents p ON p.sandbox = f.sandbox AND p.number = f.profile_number AND p.sender = f.sender
+    WHERE f.consent IS NOT NULL
   ),
   c AS (
     INSERT INTO consents (sandbox, number, sender, status, keyword, webhook_id, updated_at)
-    SELECT $1, $5, $6, nxt.status, $8, $2, $10::timestamptz FROM nxt WHERE nxt.status IS NOT NULL
+    SELECT sandbox, profile_number, sender, next, keyword, webhook_id, at FROM nxt WHERE next IS NOT NULL
     ON CONFLICT (sandbox, number, sender) DO UPDATE SET status = EXCLUDED.status, keyword = EXCLUDED.keyword,
       webhook_id = EXCLUDED.webhook_id, updated_at = EXCLUDED.updated_at
-    RETURNING status
+    RETURNING sandbox, number, sender
   ),
   h AS (
     INSERT INTO consent_history (sandbox, number, sender, status, previous_status, keyword, webhook_id, message_id, at)
-    SELECT $1, $5, $6, c.status, (SELECT status FROM prev), $8, $2, $4, $10::timestamptz FROM c
+    SELECT nxt.sandbox, nxt.profile_number, nxt.sender, nxt.next, nxt.prev, nxt.keyword, nxt.webhook_id,
+      nxt.message_id, nxt.at
+    FROM nxt JOIN c ON c.sandbox = nxt.sandbox AND c.number = nxt.profile_number AND c.sender = nxt.sender
   ),
   o AS (
     INSERT INTO reply_outbox (id, sandbox, webhook_id, credential_id, to_number, from_number, body, state, attempts,
       next_attempt_at, created_at)
-    SELECT $12, $1, $2, $13, $14, $15, $16, 'pending', 0, $10::timestamptz, $10::timestamptz
-    WHERE $12::text IS NOT NULL AND EXISTS (SELECT 1 FROM d)
+    SELECT outbox_id, sandbox, webhook_id, credential_id, to_number, from_number, body, 'pending', 0, at, at
+    FROM f WHERE outbox_id IS NOT NULL
   )
-  SELECT EXISTS (SELECT 1 FROM d) AS fresh, EXISTS (SELECT 1 FROM ok) AS current`;
+  ${ANSWERS}`;
 
-/** A status event in one statement: the delivery row, the event, the message's status if it ranks higher. */
+/** A batch of status events in one statement: the delivery rows, the events, each message's status if it ranks higher. */
 const RECORD_STATUS = `
-  WITH ${checkedAgainst(9)},
+  WITH i AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
+      $8::integer[], $9::integer[], $10::text[], $11::integer[]) WITH ORDINALITY
+      AS i(sandbox, webhook_id, dedupe_key, message_id, at, status, error_code, rank, webhook_version,
+        checked_credential, credential_version, n)
+  ),
+  ${CHECKED},
   d AS (
     INSERT INTO receiver_deliveries (sandbox, webhook_id, dedupe_key, kind, message_id, category, received_at)
-    SELECT $1, $2, $3, 'status', $4, $6, $5::timestamptz WHERE EXISTS (SELECT 1 FROM ok)
-    ON CONFLICT DO NOTHING RETURNING 1
+    SELECT sandbox, webhook_id, dedupe_key, 'status', message_id, status, at FROM ok
+    ON CONFLICT DO NOTHING RETURNING sandbox, webhook_id, dedupe_key
   ),
+  f AS (SELECT ok.* FROM ok JOIN d USING (sandbox, webhook_id, dedupe_key)),
   e AS (
     INSERT INTO message_events (sandbox, message_id, status, error_code, webhook_id, at)
-    SELECT $1, $4, $6, $7, $2, $5::timestamptz WHERE EXISTS (SELECT 1 FROM d)
+    SELECT sandbox, message_id, status, error_code, webhook_id, at FROM f
   ),
   m AS (
     INSERT INTO messages (sandbox, message_id, status, rank, error_code, webhook_id, updated_at)
-    SELECT $1, $4, $6, $8::integer, $7, $2, $5::timestamptz WHERE EXISTS (SELECT 1 FROM d)
+    SELECT sandbox, message_id, status, rank, error_code, webhook_id, at FROM f
     ON CONFLICT (sandbox, message_id) DO UPDATE SET status = EXCLUDED.status, rank = EXCLUDED.rank,
       error_code = COALESCE(EXCLUDED.error_code, messages.error_code), webhook_id = EXCLUDED.webhook_id,
       updated_at = EXCLUDED.updated_at
     WHERE EXCLUDED.rank > messages.rank
   )
-  SELECT EXISTS (SELECT 1 FROM d) AS fresh, EXISTS (SELECT 1 FROM ok) AS current`;
+  ${ANSWERS}`;
 
-const checkedParams = (d: InboundDelivery | StatusDelivery): [number, string, number] => [
-  d.checked.webhookVersion,
-  d.checked.credentialId,
-  d.checked.credentialVersion,
-];
+const deliveryKey = (d: InboundDelivery | StatusDelivery): string =>
+  `delivery\0${d.sandbox}\0${d.webhookId}\0${d.dedupeKey}`;
 
-/** The ledger on the shared store's PostgreSQL: every write one autocommitted statement. */
+/** Deliveries in one statement at most (a burst's first turn can hold hundreds). */
+const MAX_BATCH = 64;
+
+/** What the statement says of one delivery. */
+interface Written {
+  readonly fresh: boolean;
+  readonly current: boolean;
+}
+
+/**
+ * The ledger on the shared store's PostgreSQL: every write one autocommitted statement; the
+ * deliveries that arrive together share one (see Batches).
+ */
 export class PostgresLedger implements ReceiverLedger {
+  private readonly inbound = new Batches<InboundDelivery, Written>({
+    maxBatch: MAX_BATCH,
+    keys: (d) => [
+      deliveryKey(d),
+      ...(d.consent !== undefined ? [`consent\0${d.sandbox}\0${d.profileNumber}\0${d.sender}`] : []),
+    ],
+    run: (batch) =>
+      this.writeBatch(RECORD_INBOUND, "smsc_receiver_inbound", batch, (d) => [
+        ...inboundDeliveryRow(d),
+        d.consent ?? null,
+        d.outbox?.id ?? null,
+        d.outbox?.credentialId ?? null,
+        d.outbox?.to ?? null,
+        d.outbox?.from ?? null,
+        d.outbox?.body ?? null,
+      ]),
+  });
+
+  private readonly statuses = new Batches<StatusDelivery, Written>({
+    maxBatch: MAX_BATCH,
+    keys: (d) => [deliveryKey(d), `message\0${d.sandbox}\0${d.messageId}`],
+    run: (batch) =>
+      this.writeBatch(RECORD_STATUS, "smsc_receiver_status", batch, (d) => [
+        d.sandbox,
+        d.webhookId,
+        d.dedupeKey,
+        d.messageId,
+        d.at,
+        d.status,
+        d.errorCode ?? null,
+        d.rank,
+      ]),
+  });
+
   constructor(readonly backend: PostgresBackend) {}
+
+  /**
+   * One statement for the batch: each parameter an array, one element per delivery (the delivery's
+   * `row`, then the versions it was checked against). Its answers come back in the batch's order.
+   */
+  private async writeBatch<D extends InboundDelivery | StatusDelivery>(
+    text: string,
+    name: string,
+    batch: readonly D[],
+    row: (d: D) => unknown[],
+  ): Promise<Written[]> {
+    const rows = batch.map((d) => [
+      ...row(d),
+      d.checked.webhookVersion,
+      d.checked.credentialId,
+      d.checked.credentialVersion,
+    ]);
+    const columns = (rows[0] ?? []).map((_, c) => rows.map((r) => r[c]));
+    const answers = await this.backend.query<{ n: string; fresh: boolean; current: boolean }>(
+      text,
+      columns,
+      name,
+    );
+    const written: Written[] = batch.map(() => ({ fresh: false, current: false }));
+    for (const r of answers.rows) written[Number(r.n) - 1] = { fresh: r.fresh, current: r.current };
+    return written;
+  }
 
   async loadTarget(webhookId: string): Promise<{ webhook?: TargetRow; credential?: TargetRow }> {
     const { rows } = await this.backend.query<RecordDbRow>(
@@ -136,32 +235,9 @@ export class PostgresLedger implements ReceiverLedger {
   }
 
   async recordInbound(d: InboundDelivery): Promise<Recorded> {
-    const o = d.outbox;
-    const { rows } = await this.backend.query<{ fresh: boolean; current: boolean }>(
-      RECORD_INBOUND,
-      [
-        d.sandbox,
-        d.webhookId,
-        d.dedupeKey,
-        d.messageId,
-        d.profileNumber,
-        d.sender,
-        d.category,
-        d.keyword ?? null,
-        d.reply ?? null,
-        d.at,
-        d.consent ?? null,
-        o?.id ?? null,
-        o?.credentialId ?? null,
-        o?.to ?? null,
-        o?.from ?? null,
-        o?.body ?? null,
-        ...checkedParams(d),
-      ],
-      "smsc_receiver_inbound",
-    );
-    if (!rows[0]?.current) return STALE_TARGET;
-    if (rows[0].fresh) return { duplicate: false, ...(d.reply !== undefined ? { reply: d.reply } : {}) };
+    const r = await this.inbound.add(d);
+    if (!r.current) return STALE_TARGET;
+    if (r.fresh) return { duplicate: false, ...(d.reply !== undefined ? { reply: d.reply } : {}) };
     return this.repeat(d);
   }
 
@@ -176,23 +252,9 @@ export class PostgresLedger implements ReceiverLedger {
   }
 
   async recordStatus(d: StatusDelivery): Promise<Recorded> {
-    const { rows } = await this.backend.query<{ fresh: boolean; current: boolean }>(
-      RECORD_STATUS,
-      [
-        d.sandbox,
-        d.webhookId,
-        d.dedupeKey,
-        d.messageId,
-        d.at,
-        d.status,
-        d.errorCode ?? null,
-        d.rank,
-        ...checkedParams(d),
-      ],
-      "smsc_receiver_status",
-    );
-    if (!rows[0]?.current) return STALE_TARGET;
-    return rows[0].fresh ? { duplicate: false } : { duplicate: true };
+    const r = await this.statuses.add(d);
+    if (!r.current) return STALE_TARGET;
+    return r.fresh ? { duplicate: false } : { duplicate: true };
   }
 
   async consents(sandbox: string, number?: string): Promise<ConsentItem[]> {

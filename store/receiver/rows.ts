@@ -7,6 +7,7 @@ import type { SecretFormat } from "../crypto";
 import type { CredentialType, RecordKind } from "../types";
 import type { ConsentStatus } from "./keywords";
 import type {
+  InboundDelivery,
   ClaimedReply,
   ConsentHistoryItem,
   ConsentItem,
@@ -18,6 +19,23 @@ import type {
 
 type Time = string | Date;
 const iso = (t: Time): string => (t instanceof Date ? t.toISOString() : new Date(t).toISOString());
+
+/**
+ * An inbound delivery's row of receiver_deliveries, in the order both ledgers write it: sandbox,
+ * webhook_id, dedupe_key, message_id, profile_number, sender, category, keyword, reply, received_at.
+ */
+export const inboundDeliveryRow = (d: InboundDelivery): (string | null)[] => [
+  d.sandbox,
+  d.webhookId,
+  d.dedupeKey,
+  d.messageId,
+  d.profileNumber,
+  d.sender,
+  d.category,
+  d.keyword ?? null,
+  d.reply ?? null,
+  d.at,
+];
 
 export const RECORD_COLUMNS =
   "id, sandbox, kind, credential_type, version, data, secret_ciphertext, secret_nonce, secret_key_id, secret_format";

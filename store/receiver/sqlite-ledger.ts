@@ -14,6 +14,7 @@ import type {
 } from "./ledger";
 import { STALE_TARGET } from "./ledger";
 import {
+  inboundDeliveryRow,
   RECORD_COLUMNS,
   toClaimed,
   toConsent,
@@ -90,18 +91,7 @@ export class SqliteLedger implements ReceiverLedger {
              category, keyword, reply, received_at)
            VALUES (?, ?, ?, 'inbound', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
         )
-        .run(
-          d.sandbox,
-          d.webhookId,
-          d.dedupeKey,
-          d.messageId,
-          d.profileNumber,
-          d.sender,
-          d.category,
-          d.keyword ?? null,
-          d.reply ?? null,
-          d.at,
-        );
+        .run(...inboundDeliveryRow(d));
       if (fresh.changes === 0) return this.repeat(d);
       if (d.consent) {
         const key = [d.sandbox, d.profileNumber, d.sender];
