@@ -1,5 +1,7 @@
 // What the serialized dynamic providers require by name (`pulumi-sms-channels/handlers`): the
 // provider-process side of every resource. Nothing here runs in the Pulumi program itself.
+// First, before anything that loads undici: how V8 compiles undici's WebAssembly (see lean-wasm.ts).
+import "./lean-wasm";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource } from "../config";
 import { channelConfiguration } from "./channelConfiguration";
