@@ -2,13 +2,22 @@ import fs from "node:fs";
 import os from "node:os";
 import type { TokenInfo } from "../../store/tokens/model";
 import type { CredentialStore } from "../../store/types";
-import { openEmbeddedStore } from "../../store/embedded";
-import { HttpStore } from "../../store/client/http-store";
 import { ConfigError, resolveSettings, type ConfigSource, type ProviderSettings } from "../config";
-import { CustomVendorClient } from "../../net/vendor/client";
+import type { CustomVendorClient } from "../../net/vendor/client";
 import { TwilioHttpClient } from "../twilio/http";
 import { TwilioValidator } from "../twilio/validate";
 import { warn } from "./log";
+
+/*
+ * The store backends and the custom-vendor transport are required when first used, not with the
+ * handlers: a provider process loads only what its resources need (a preview with no store file
+ * opens no SQLite, a stack without custom vendors loads no vendor transport, the embedded store
+ * never loads the service client). Each is ~10-20 modules, native SQLite among them, on the path
+ * of the first check, which every resource depending on a credential waits for (issue 13).
+ */
+const httpStoreModule = () =>
+  require("../../store/client/http-store") as typeof import("../../store/client/http-store");
+const vendorModule = () => require("../../net/vendor/client") as typeof import("../../net/vendor/client");
 
 /**
  * What the provider process shares between resources: settings, the store (opened on first use, so a
@@ -48,7 +57,7 @@ export class ProviderContext {
 
   /** The custom-vendor transport, with its OAuth2 token cache, shared by every custom credential. */
   vendorClient(): CustomVendorClient {
-    this.vendor ??= new CustomVendorClient({
+    this.vendor ??= new (vendorModule().CustomVendorClient)({
       timeoutMs: this.settings.twilioTimeoutMs,
       allowPrivateHosts: this.settings.allowPrivateVendorHosts,
     });
@@ -83,7 +92,10 @@ export class ProviderContext {
 
   /** The service token's sandbox and scopes, asked once per process; undefined on the embedded store. */
   tokenInfo(): Promise<TokenInfo | undefined> {
-    this.tokenPromise ??= this.store().then((s) => (s instanceof HttpStore ? s.tokenInfo() : undefined));
+    this.tokenPromise ??= this.store().then((s) => {
+      // Asked only with smschannels:storeUrl set (preflight.ts), when the service client is loaded anyway.
+      return s instanceof httpStoreModule().HttpStore ? s.tokenInfo() : undefined;
+    });
     return this.tokenPromise;
   }
 
@@ -96,8 +108,9 @@ export class ProviderContext {
           "the store service at smschannels:storeUrl needs a bearer token: pulumi config set --secret smschannels:storeToken <token>",
         );
       }
-      return new HttpStore({ url: s.storeUrl, token: s.storeToken });
+      return new (httpStoreModule().HttpStore)({ url: s.storeUrl, token: s.storeToken });
     }
+    const { openEmbeddedStore } = require("../../store/embedded") as typeof import("../../store/embedded");
     return openEmbeddedStore({ path: s.storePath, ...(s.storeKey ? { key: s.storeKey } : {}), warn });
   }
 }

@@ -1,0 +1,42 @@
+/**
+ * A provider process loads what its resources use (issue 13): the store backends and the custom-vendor
+ * transport are required on first use, not with the handlers, since every resource that depends on a
+ * credential waits for that credential's first check, module loads included.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { TwilioEmulator } from "../twilio-emulator";
+
+it("a preview with no store file and no custom vendor loads no SQLite, store client or vendor transport", async () => {
+  const twilio = await TwilioEmulator.start();
+  const dir = mkdtempSync(path.join(os.tmpdir(), "smsc-lazy-modules-"));
+  try {
+    const a = twilio.addAccount();
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", path.join(__dirname, "fixtures", "provider-preview-modules-child.ts")],
+        {
+          env: {
+            ...process.env,
+            STORE_DIR: dir,
+            TWILIO_URL: twilio.url,
+            TWILIO_ACCOUNT: a.sid,
+            TWILIO_TOKEN: a.authToken,
+          },
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      let stdout = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`child exited ${code}`))));
+    });
+    expect(JSON.parse(out.trim())).toEqual({ failures: [], store: [], vendor: [] });
+  } finally {
+    await twilio.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
