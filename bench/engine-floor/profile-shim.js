@@ -38,7 +38,15 @@ if (dir && role) {
     const spaces = Object.fromEntries(
       v8.getHeapSpaceStatistics().map((s) => [s.space_name, Math.round(s.space_used_size / 1024)]),
     );
-    memory.push({ t: Date.now() - started, label, ...m, spacesKiB: spaces });
+    // CPU seconds of this process so far, so a run splits its CPU between program, provider and engine.
+    const cpu = process.cpuUsage();
+    memory.push({
+      t: Date.now() - started,
+      label,
+      ...m,
+      cpuS: (cpu.user + cpu.system) / 1e6,
+      spacesKiB: spaces,
+    });
   };
   const timer = setInterval(() => sampleMemory("tick"), Number(process.env.ENGINE_FLOOR_MEMORY_MS ?? 250));
   timer.unref();

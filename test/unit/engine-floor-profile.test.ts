@@ -62,7 +62,11 @@ it("the program writes its CPU profile and memory samples when it exits", () => 
     memory: { label: string; rss: number }[];
   };
   expect(memory.role).toBe("program");
-  expect(memory.memory.at(-1)).toMatchObject({ label: "end", rss: expect.any(Number) });
+  expect(memory.memory.at(-1)).toMatchObject({
+    label: "end",
+    rss: expect.any(Number),
+    cpuS: expect.any(Number),
+  });
 });
 
 it("the provider, which the engine ends with a signal, still writes its profile", async () => {
