@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import type { LookupFunction } from "node:net";
 import os from "node:os";
 import type { TokenInfo } from "../../store/tokens/model";
 import type { CredentialStore } from "../../store/types";
@@ -19,6 +20,15 @@ const httpStoreModule = () =>
   require("../../store/client/http-store") as typeof import("../../store/client/http-store");
 const vendorModule = () => require("../../net/vendor/client") as typeof import("../../net/vendor/client");
 
+/** What tests replace in a context: the world outside the process. */
+export interface ContextSeams {
+  /**
+   * Resolves custom vendors' host names (default: the system's DNS). The SSRF guard judges its
+   * answers, so a test can make a public-looking name resolve to this machine.
+   */
+  readonly lookup?: LookupFunction;
+}
+
 /**
  * What the provider process shares between resources: settings, the store (opened on first use, so a
  * preview that needs no record never creates a store file) and the Twilio validator with its memo.
@@ -38,6 +48,7 @@ export class ProviderContext {
   constructor(
     readonly settings: ProviderSettings,
     store?: CredentialStore,
+    private readonly seams: ContextSeams = {},
   ) {
     this.ownsStore = store === undefined;
     if (store) this.storePromise = Promise.resolve(store);
@@ -60,6 +71,7 @@ export class ProviderContext {
     this.vendor ??= new (vendorModule().CustomVendorClient)({
       timeoutMs: this.settings.twilioTimeoutMs,
       allowPrivateHosts: this.settings.allowPrivateVendorHosts,
+      ...(this.seams.lookup ? { lookup: this.seams.lookup } : {}),
     });
     return this.vendor;
   }

@@ -255,6 +255,32 @@ describe("at connect time, after DNS", () => {
     expect(vendor.seen.length).toBe(before);
     expect(await guarded.store.findByName("prod", "api-credential", name)).toBeUndefined();
   });
+
+  test("the provider's verifyConnection to a public-looking name that resolves to this machine: refused after DNS, nothing sent or written", async () => {
+    const dns = fakeDns("127.0.0.1");
+    const resolving = await startHarness(
+      { "smschannels:allowPrivateVendorHosts": "false" },
+      { lookup: dns.lookup },
+    );
+    try {
+      const name = unique("ssrf-dns");
+      const inputs = customCredentialInputs(name, "https://vendor.test/send", {
+        validation: "off",
+        verifyConnection: { to: "+14155550100", message: "hi" },
+      });
+      // Preview has nothing to refuse (and asks no DNS): the name is public until it is resolved.
+      expect((await customRcsCredential.check(resolving.ctx, {}, inputs)).failures).toEqual([]);
+      expect(dns.asked).toEqual([]);
+      const e = await failureOf(customRcsCredential.create(resolving.ctx, inputs));
+      expect((e as Error).message).toContain("verifyConnection");
+      expect((e as Error).message).toContain("127.0.0.1");
+      expect((e as Error).message).toContain("smschannels:allowPrivateVendorHosts");
+      expect(dns.asked).toEqual(["vendor.test"]);
+      expect(await resolving.store.findByName("prod", "api-credential", name)).toBeUndefined();
+    } finally {
+      await resolving.close();
+    }
+  });
 });
 
 describe("the receiver's outbox obeys the same guard", () => {

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ProviderContext } from "../../provider/handlers/context";
+import { ProviderContext, type ContextSeams } from "../../provider/handlers/context";
 import { resolveSettings } from "../../provider/config";
 import type { CredentialStore } from "../../store/types";
 import { smsApiCredential } from "../../provider/handlers/smsApiCredential";
@@ -29,7 +29,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(config: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  config: Record<string, string> = {},
+  seams: ContextSeams = {},
+): Promise<Harness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "smschannels-handlers-"));
   const twilio = await TwilioEmulator.start();
   const receiver = await startReceiverHealthStub();
@@ -45,7 +48,7 @@ export async function startHarness(config: Record<string, string> = {}): Promise
     ...config,
   };
   // The environment must not leak into the test's settings.
-  const ctx = new ProviderContext(resolveSettings({ get: (k) => values[k] }, {}, dir));
+  const ctx = new ProviderContext(resolveSettings({ get: (k) => values[k] }, {}, dir), undefined, seams);
   const store = await ctx.store();
   return {
     ctx,
