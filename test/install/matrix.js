@@ -8,7 +8,8 @@
 //     on the embedded store, both as `pulumi new typescript` writes the program (typescript 5 in its
 //     devDependencies) and with NO typescript in it (Pulumi's bundled TypeScript 3.8, which rejects the
 //     template's `module: nodenext`: that path gets the tsconfig.json the README gives for it);
-//   - installs with npm 10 and npm 11 and checks better-sqlite3 loads and what npm says of our package;
+//   - installs with npm 10 and npm 11 and checks what npm says of our package, and which better-sqlite3
+//     npm picked from our range (12 on Node 20, 13 on Node 22 and 24), that it loads and runs a query;
 //   - runs both ends of the @pulumi/pulumi peer range, and Node 22 / 24 (from ~/.cache, never the repo).
 // Program folders live under $SMSCHANNELS_CACHE_DIR/install-matrix/<variant> and keep their
 // node_modules between runs (better-sqlite3 compiles once per variant); `--fresh` starts them over.
@@ -35,7 +36,9 @@ const option = (name) => {
 const only = option("--only")?.split(",");
 
 /**
- * Variants: one program folder each. `ts`: "template" is the program as `pulumi new typescript` writes
+ * Variants: one program folder each. `betterSqlite3`: the major npm must pick from our
+ * `^12.11.1 || ^13.2.0` on that Node (13 declares engines node >=22 and needs Node-API 10, so npm
+ * falls back to 12 on Node 20; 12's ObjectWrap destructors abort on Node >= 24.19, nodejs/node#65446). `ts`: "template" is the program as `pulumi new typescript` writes
  * it (typescript ^5 in devDependencies, its tsconfig.json); "bundled" has no typescript, so Pulumi
  * compiles with its vendored TypeScript 3.8, under the README's tsconfig.json for that path.
  */
@@ -46,24 +49,50 @@ const VARIANTS = [
     node: "20",
     npm: "11",
     pulumi: "3.248.0",
+    betterSqlite3: "12",
     ts: "template",
     typecheck: true,
     up: true,
   },
-  { name: "node20-npm10", node: "20", npm: "10", pulumi: "3.248.0", ts: "bundled", up: false },
+  {
+    name: "node20-npm10",
+    node: "20",
+    npm: "10",
+    pulumi: "3.248.0",
+    betterSqlite3: "12",
+    ts: "bundled",
+    up: false,
+  },
   // The lowest @pulumi/pulumi of the peer range.
-  { name: "node20-pulumi-low", node: "20", npm: "11", pulumi: "3.200.0", ts: "bundled", up: true },
+  {
+    name: "node20-pulumi-low",
+    node: "20",
+    npm: "11",
+    pulumi: "3.200.0",
+    betterSqlite3: "12",
+    ts: "bundled",
+    up: true,
+  },
   // The newest @pulumi/pulumi (needs Node 22) on Node 22 and 24.
   {
     name: "node22-pulumi-latest",
     node: "22",
     npm: "11",
     pulumi: "latest",
+    betterSqlite3: "13",
     ts: "bundled",
     typecheck: true,
     up: true,
   },
-  { name: "node24-pulumi-latest", node: "24", npm: "11", pulumi: "latest", ts: "template", up: true },
+  {
+    name: "node24-pulumi-latest",
+    node: "24",
+    npm: "11",
+    pulumi: "latest",
+    betterSqlite3: "13",
+    ts: "template",
+    up: true,
+  },
 ];
 
 /** The tsconfig files every program folder holds; tsconfig.json is a copy of its variant's. */
@@ -178,30 +207,78 @@ function npmCommand(variant) {
   return variant.npm === "10" ? ["npx", ["--yes", "npm@10"]] : ["npm", []];
 }
 
+/**
+ * The better-sqlite3 that pulumi-sms-channels resolves in the program, opened on the variant's Node
+ * with a table written and read back (a bare require does not load the native module).
+ */
+const PROBE = `
+  const ours = require.resolve("pulumi-sms-channels/package.json");
+  const at = require.resolve("better-sqlite3/package.json", { paths: [ours] });
+  const Database = require(require.resolve("better-sqlite3", { paths: [ours] }));
+  const db = new Database(":memory:");
+  db.exec("CREATE TABLE t (x INTEGER)");
+  db.prepare("INSERT INTO t (x) VALUES (?)").run(41);
+  const row = db.prepare("SELECT x + 1 AS y, sqlite_version() AS v FROM t").get();
+  db.close();
+  if (row.y !== 42) throw new Error("query returned " + JSON.stringify(row));
+  console.log(JSON.stringify({ version: require(at).version, sqlite: row.v }));
+`;
+
+function probeBetterSqlite3(dir, env) {
+  const r = run(path.join(env.NODE_BIN, "node"), ["-e", PROBE], { cwd: dir, env });
+  if (r.code !== 0) return { ok: false, error: r.output.slice(-1000) };
+  return { ok: true, ...JSON.parse(r.stdout.trim().split("\n").pop()) };
+}
+
+/**
+ * A kept program folder whose lock predates our range (or was resolved on another Node) keeps the
+ * better-sqlite3 it has: drop it and its lock entry so npm resolves the range as a new user's would.
+ */
+function forgetBetterSqlite3(dir) {
+  const lockFile = path.join(dir, "package-lock.json");
+  if (fs.existsSync(lockFile)) {
+    const lock = JSON.parse(fs.readFileSync(lockFile, "utf8"));
+    for (const key of Object.keys(lock.packages || {}))
+      if (/(^|\/)node_modules\/better-sqlite3$/.test(key)) delete lock.packages[key];
+    fs.writeFileSync(lockFile, JSON.stringify(lock, null, 2) + "\n");
+  }
+  for (const d of [
+    "node_modules/better-sqlite3",
+    "node_modules/pulumi-sms-channels/node_modules/better-sqlite3",
+  ])
+    fs.rmSync(path.join(dir, d), { recursive: true, force: true });
+}
+
 function install(dir, variant, tarball, env, fresh) {
   const [cmd, pre] = npmCommand(variant);
   const version = run(cmd, [...pre, "--version"], { cwd: dir, env }).stdout.trim();
   const t0 = Date.now();
-  const r = run(
-    cmd,
-    [...pre, "install", "--no-audit", "--no-fund", tarball, `@pulumi/pulumi@${variant.pulumi}`],
-    {
+  const npmInstall = () =>
+    run(cmd, [...pre, "install", "--no-audit", "--no-fund", tarball, `@pulumi/pulumi@${variant.pulumi}`], {
       cwd: dir,
       env,
-    },
-  );
+    });
+  let r = npmInstall();
+  let reresolved = false;
+  if (
+    !fresh &&
+    r.code === 0 &&
+    probeBetterSqlite3(dir, env).version?.split(".")[0] !== variant.betterSqlite3
+  ) {
+    log(
+      `${variant.name}: kept better-sqlite3 is not the one npm picks for Node ${variant.node}, resolving it again`,
+    );
+    forgetBetterSqlite3(dir);
+    r = npmInstall();
+    reresolved = true;
+  }
   const ms = Date.now() - t0;
   fs.writeFileSync(path.join(dir, "npm-install.log"), r.output);
   const ours = r.output
     .split("\n")
     .filter((l) => /pulumi-sms-channels/.test(l) && /script|allow|approve|prepare|warn/i.test(l));
   const scriptLines = r.output.split("\n").filter((l) => /script|allow|approve|rebuild/i.test(l));
-  // Opening a database loads the native module (a bare require does not).
-  const loads = () =>
-    run(path.join(env.NODE_BIN, "node"), ["-e", 'new (require("better-sqlite3"))(":memory:").close()'], {
-      cwd: dir,
-      env,
-    }).code === 0;
+  const loads = () => probeBetterSqlite3(dir, env).ok;
   let betterSqlite3Loads = loads();
   // Kept node_modules built by another Node major (an older run): rebuild it once for this ABI. A
   // fresh install gets no second chance: there a module that does not load is a finding.
@@ -211,12 +288,19 @@ function install(dir, variant, tarball, env, fresh) {
     rebuilt = run(cmd, [...pre, "rebuild", "better-sqlite3"], { cwd: dir, env }).code === 0;
     betterSqlite3Loads = loads();
   }
+  const probe = probeBetterSqlite3(dir, env);
   return {
     npm: version,
     code: r.code,
     seconds: Math.round(ms / 1000),
     betterSqlite3Loads,
     rebuiltForAbi: rebuilt,
+    reresolved,
+    betterSqlite3: probe.version,
+    betterSqlite3Expected: `${variant.betterSqlite3}.x`,
+    betterSqlite3Ok: probe.ok && probe.version?.split(".")[0] === variant.betterSqlite3,
+    sqlite: probe.sqlite,
+    betterSqlite3Error: probe.error,
     linesAboutOurPackage: ours,
     linesAboutScripts: scriptLines.slice(0, 10),
     error: r.code === 0 ? undefined : r.output.slice(-2000),
@@ -387,7 +471,12 @@ async function main() {
         fs.readFileSync(path.join(dir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
       ).version;
       r.typescriptInProgram = fs.existsSync(path.join(dir, "node_modules", "typescript"));
-      if (r.install.code !== 0 || !r.install.betterSqlite3Loads || r.install.linesAboutOurPackage.length)
+      if (
+        r.install.code !== 0 ||
+        !r.install.betterSqlite3Loads ||
+        !r.install.betterSqlite3Ok ||
+        r.install.linesAboutOurPackage.length
+      )
         failed = true;
       if (variant.typecheck) {
         r.typecheck = typecheck(dir);
@@ -424,6 +513,13 @@ async function main() {
   process.exit(failed ? 1 : 0);
 }
 
+function betterSqlite3Cell(i) {
+  const got = `${i.betterSqlite3 ?? "?"} (want ${i.betterSqlite3Expected}), SQLite ${i.sqlite ?? "?"}`;
+  if (!i.betterSqlite3Loads) return `${got}: FAILS to load or query`;
+  if (!i.betterSqlite3Ok) return `${got}: WRONG MAJOR`;
+  return `${got}: query ok${i.rebuiltForAbi ? " (rebuilt)" : ""}`;
+}
+
 function printTable(results) {
   console.log(
     "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | up + outputs",
@@ -435,7 +531,7 @@ function printTable(results) {
         : "FAILED"
       : "-";
     console.log(
-      `${name} | ${r.node} | ${r.install.npm} | ${r.pulumiSdk} | ${r.typescriptInProgram ? "yes" : "no (bundled 3.8)"} | ${r.install.betterSqlite3Loads ? (r.install.rebuiltForAbi ? "loads (rebuilt)" : "loads") : "FAILS"} | ${r.install.linesAboutOurPackage.length} | ${up}`,
+      `${name} | ${r.node} | ${r.install.npm} | ${r.pulumiSdk} | ${r.typescriptInProgram ? "yes" : "no (bundled 3.8)"} | ${betterSqlite3Cell(r.install)} | ${r.install.linesAboutOurPackage.length} | ${up}`,
     );
   }
   console.log("");
