@@ -2,9 +2,12 @@
 # Node.js matrix for .ci/run: the unit tests and one end-to-end journey on each Node.js major given
 # (default: 22 24; Node 20 is the main run). Each runtime comes from `npm install node@N` into
 # $SMSCHANNELS_CACHE_DIR/node-N/runtime, and runs a copy of this checkout in node-N/repo with its own
-# `npm ci` (better-sqlite3 compiled for that ABI), so the repository's node_modules is never touched.
-# The copy's node_modules is kept while package-lock.json is unchanged. Prints one line per runtime:
-#   node-matrix: v22.x unit 170/170 passed, e2e 2/2 passed (123 s)
+# `npm ci`, so the repository's node_modules is never touched. The copy gets the better-sqlite3 a user
+# on that Node gets: our range `^12.11.1 || ^13.2.0` resolved again by that runtime's npm, which picks by
+# `engines` (13 on Node 22 and 24; the repository's lock, resolved on Node 20, holds 12, whose ObjectWrap
+# destructors abort jest on Node >= 24.19, nodejs/node#65446). The copy's node_modules is kept while its
+# lock is unchanged. Prints one line per runtime:
+#   node-matrix: v22.x better-sqlite3 13.2.0, unit 170/170 passed, e2e 2/2 passed (123 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -33,11 +36,20 @@ for major in "${@:-22 24}"; do
     # so point it at the runtime's own headers, which the node@N package ships.
     headers="$(ls -d "$runtime"/node_modules/node/node_modules/node-*/include/node 2>/dev/null | head -n 1)"
     if [ -n "$headers" ]; then export npm_config_nodedir="${headers%/include/node}"; fi
+    # What a user on this Node gets: drop better-sqlite3 from the copy's lock and let this runtime's npm
+    # resolve our range again (the rest of the lock stays as the repository pins it).
+    node -e '
+      const fs = require("fs");
+      const lock = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+      delete lock.packages["node_modules/better-sqlite3"];
+      fs.writeFileSync(process.argv[1], JSON.stringify(lock, null, 2) + "\n");
+    ' "$copy/package-lock.json"
+    (cd "$copy" && PATH="$bin:$PATH" npm install --package-lock-only --no-audit --no-fund >&2)
     # Opening a database loads the native module (a bare require does not).
     loads() { (cd "$copy" && PATH="$bin:$PATH" node -e 'new (require("better-sqlite3"))(":memory:").close()') >/dev/null 2>&1; }
-    lock_hash="$(sha256sum package-lock.json | cut -c1-16)"
+    lock_hash="$(sha256sum "$copy/package-lock.json" | cut -c1-16)"
     if [ "$(cat "$copy/node_modules/.matrix-lock" 2>/dev/null)" != "$lock_hash" ]; then
-      echo "== node $n: npm ci in $copy (better-sqlite3 for this ABI)" >&2
+      echo "== node $n: npm ci in $copy" >&2
       (cd "$copy" && PATH="$bin:$PATH" npm ci --no-audit --no-fund >&2)
       echo "$lock_hash" >"$copy/node_modules/.matrix-lock"
     elif ! loads; then
@@ -46,6 +58,7 @@ for major in "${@:-22 24}"; do
     fi
     unset npm_config_nodedir
     version="$(PATH="$bin:$PATH" node --version)"
+    sqlite="$(cd "$copy" && node -p 'require("better-sqlite3/package.json").version')"
     results="$(mktemp -d)"
     set +e
     (
@@ -62,7 +75,7 @@ for major in "${@:-22 24}"; do
     count() {
       node -e 'try { const r = require(process.argv[1]); console.log(`${r.numPassedTests}/${r.numTotalTests - r.numPendingTests} passed`); } catch { console.log("no result"); }' "$1"
     }
-    line="node-matrix: $version unit $(count "$results/unit.json"), e2e $(count "$results/e2e.json") ($(($(date +%s) - started)) s)"
+    line="node-matrix: $version better-sqlite3 $sqlite, unit $(count "$results/unit.json"), e2e $(count "$results/e2e.json") ($(($(date +%s) - started)) s)"
     echo "$line"
     summary+=("$line")
     rm -rf "$results"
