@@ -62,7 +62,7 @@ for major in "${@:-22 24}"; do
     results="$(mktemp -d)"
     set +e
     (
-      cd "$copy" && export PATH="$bin:$pulumi_bin:$PATH" && node scripts/link-self.js && npx tsc -p tsconfig.json \
+      cd "$copy" && export PATH="$bin:$pulumi_bin:$PATH" && node scripts/link-self.js && bash scripts/build-dist.sh \
         && npx jest --ci --selectProjects unit --json --outputFile="$results/unit.json" >&2
     )
     unit_rc=$?
