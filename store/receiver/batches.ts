@@ -11,6 +11,12 @@ export interface BatchesOptions<D, R> {
   /** What an item writes that another may too (its delivery, its consent row): such items never share a batch. */
   readonly keys: (item: D) => readonly string[];
   readonly maxBatch: number;
+  /**
+   * Batches written at once, at most. Each takes a connection of its own; a connection opened for a
+   * burst is a cold PostgreSQL backend (its first statements plan and fill caches, tens of ms on a
+   * busy machine), and items that wait for a batch to commit go out together in the next.
+   */
+  readonly maxInFlight: number;
 }
 
 /**
@@ -19,12 +25,14 @@ export interface BatchesOptions<D, R> {
  * one commit and one WAL flush serve them all, and each caller still resolves only after the commit
  * that holds its write. An item that shares a key with one in a batch not yet committed waits for
  * the next batch, so writes of one key keep their order, and one statement never writes a row twice.
+ * While maxInFlight batches are being written, new items wait and go out together in the next.
  * A batch that fails is tried again item by item, so that one bad item fails alone.
  */
 export class Batches<D, R> {
   private queue: Pending<D, R>[] = [];
   private readonly busy = new Set<string>();
   private scheduled = false;
+  private inFlight = 0;
 
   constructor(private readonly options: BatchesOptions<D, R>) {}
 
@@ -49,7 +57,8 @@ export class Batches<D, R> {
     const waiting: Pending<D, R>[] = [];
     let batch: Pending<D, R>[] = [];
     for (const p of this.queue) {
-      if (p.keys.some((k) => this.busy.has(k))) {
+      const full = batch.length === 0 && this.inFlight >= this.options.maxInFlight;
+      if (full || p.keys.some((k) => this.busy.has(k))) {
         waiting.push(p);
         continue;
       }
@@ -65,6 +74,7 @@ export class Batches<D, R> {
   }
 
   private async write(batch: readonly Pending<D, R>[]): Promise<void> {
+    this.inFlight++;
     try {
       const results = await this.options.run(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results[i] as R));
@@ -78,6 +88,7 @@ export class Batches<D, R> {
         );
       }
     } finally {
+      this.inFlight--;
       for (const p of batch) for (const k of p.keys) this.busy.delete(k);
       if (this.queue.length > 0) this.schedule();
     }

@@ -138,6 +138,13 @@ const deliveryKey = (d: InboundDelivery | StatusDelivery): string =>
 /** Deliveries in one statement at most (a burst's first turn can hold hundreds). */
 const MAX_BATCH = 64;
 
+/**
+ * Batches of one kind written at once by a receiver (see BatchesOptions.maxInFlight): each one
+ * statement of up to MAX_BATCH deliveries, so two keep a replica's deliveries moving while its pool
+ * stays small and warm.
+ */
+const MAX_IN_FLIGHT = 2;
+
 /** What the statement says of one delivery. */
 interface Written {
   readonly fresh: boolean;
@@ -151,6 +158,7 @@ interface Written {
 export class PostgresLedger implements ReceiverLedger {
   private readonly inbound = new Batches<InboundDelivery, Written>({
     maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
     keys: (d) => [
       deliveryKey(d),
       ...(d.consent !== undefined ? [`consent\0${d.sandbox}\0${d.profileNumber}\0${d.sender}`] : []),
@@ -169,6 +177,7 @@ export class PostgresLedger implements ReceiverLedger {
 
   private readonly statuses = new Batches<StatusDelivery, Written>({
     maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
     keys: (d) => [deliveryKey(d), `message\0${d.sandbox}\0${d.messageId}`],
     run: (batch) =>
       this.writeBatch(RECORD_STATUS, "smsc_receiver_status", batch, (d) => [

@@ -16,6 +16,7 @@ describe("Batches", () => {
     const runs: string[][] = [];
     const batches = new Batches<string, string>({
       maxBatch: 3,
+      maxInFlight: 2,
       keys: (item) => [item.split(":")[0] as string],
       run: async (batch) => {
         runs.push([...batch]);
@@ -38,6 +39,19 @@ describe("Batches", () => {
     const { runs, batches } = recorder();
     await Promise.all(["x:1", "y:1", "x:2", "x:3"].map((i) => batches.add(i)));
     expect(runs).toEqual([["x:1", "y:1"], ["x:2"], ["x:3"]]);
+  });
+
+  test("at most maxInFlight runs at once: what comes meanwhile waits, then goes out together", async () => {
+    const { runs, batches } = recorder();
+    const first = ["a", "b", "c", "d", "e", "f", "g"].map((i) => batches.add(i));
+    await new Promise((r) => setImmediate(r));
+    const later = ["h", "i"].map((i) => batches.add(i));
+    await Promise.all([...first, ...later]);
+    expect(runs).toEqual([
+      ["a", "b", "c"],
+      ["d", "e", "f"],
+      ["g", "h", "i"],
+    ]);
   });
 
   test("a run that fails is tried again item by item: only the bad item fails", async () => {
