@@ -35,9 +35,12 @@ type TargetRows = { webhook?: TargetRow; credential?: TargetRow };
  * still at the versions read (the ledger checks it in the write's own statement), and any answer but
  * a 200 from a remembered read is given up for one from a new read. So a webhook deleted since gets
  * 404, a changed one is answered as it is now, and a rotated token is checked as it is now.
+ * Deliveries that come while a webhook is being read join that read, on the same terms: a burst to a
+ * webhook not remembered yet makes one lookup, not one per delivery (each a pooled connection).
  */
 class RecentTargets {
   private readonly entries = new Map<string, { readonly until: number; readonly rows: TargetRows }>();
+  private readonly reading = new Map<string, Promise<TargetRows>>();
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 1_000,
@@ -50,8 +53,26 @@ class RecentTargets {
     return undefined;
   }
 
+  /** The rows of a read of `id` under way, once it answers (undefined if none, or it failed). */
+  async joinRead(id: string): Promise<TargetRows | undefined> {
+    return this.reading.get(id)?.catch(() => undefined);
+  }
+
+  /** Reads `id` (others may join) and remembers what it found. */
+  async read(id: string, load: () => Promise<TargetRows>): Promise<TargetRows> {
+    const read = load();
+    this.reading.set(id, read);
+    try {
+      const rows = await read;
+      this.remember(id, rows);
+      return rows;
+    } finally {
+      if (this.reading.get(id) === read) this.reading.delete(id);
+    }
+  }
+
   /** Only a webhook with its credential: a miss proves nothing for the next delivery. */
-  remember(id: string, rows: TargetRows): void {
+  private remember(id: string, rows: TargetRows): void {
     this.entries.delete(id);
     if (this.ttlMs <= 0 || !rows.webhook || !rows.credential) return;
     // The oldest entry goes first (a Map keeps insertion order).
@@ -191,7 +212,7 @@ export class ReceiverServer {
     const raw = await readBody(req, this.maxBodyBytes);
     // The URL the sender signed: ours as the public knows it, whatever Host the request carries.
     const delivery: Delivery = { publicUrl: `${this.base}${path}${url.search}`, headers: req.headers, raw };
-    const remembered = this.targets.get(id);
+    const remembered = this.targets.get(id) ?? (await this.targets.joinRead(id));
     if (remembered) {
       const a = await this.deliverTo(sandbox, remembered, delivery).catch((e: unknown) => {
         if (e instanceof BadDelivery) return undefined;
@@ -200,8 +221,7 @@ export class ReceiverServer {
       // A 200 was written (or found a repeat) while the webhook was still as remembered.
       if (a?.status === 200) return a;
     }
-    const rows = await this.options.ledger.loadTarget(id);
-    this.targets.remember(id, rows);
+    const rows = await this.targets.read(id, () => this.options.ledger.loadTarget(id));
     const answer = await this.deliverTo(sandbox, rows, delivery);
     if (answer.status === 403)
       this.logger.warn("delivery refused: bad signature", { requestId, webhookId: id });

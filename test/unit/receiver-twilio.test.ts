@@ -189,24 +189,42 @@ describe.each(engines)("receiver on %s (Twilio)", (engine, enabled) => {
       expect((await postTwilio(url, webhookPath(w), hello(), "token-two")).status).toBe(200);
     });
 
-    test("the deliveries of a webhook read moments ago: no lookup of their own, one write each", async () => {
+    /** A receiver of its own whose ledger counts lookups and writes (each lookup taking `lookupMs` more). */
+    const countingReceiver = async (
+      lookupMs = 0,
+    ): Promise<{ url: string; calls: Record<string, number> }> => {
       const calls = { loadTarget: 0, recordInbound: 0 };
       const counted = await h.ledger();
       const counting = new Proxy(counted, {
         get(target, prop, receiver) {
           const v = Reflect.get(target, prop, receiver) as unknown;
           if (prop === "loadTarget" || prop === "recordInbound") calls[prop]++;
-          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+          if (typeof v !== "function") return v;
+          const f = (v as (...a: unknown[]) => unknown).bind(target);
+          return prop === "loadTarget"
+            ? (...a: unknown[]) => new Promise((r) => setTimeout(r, lookupMs)).then(() => f(...a))
+            : f;
         },
       });
-      const own = await h.start({ ledger: counting });
-      for (let i = 0; i < 5; i++) {
-        expect(
-          (await postTwilio(own.url, webhookPath(inbound), inboundForm(profile(), "hello"), AUTH_TOKEN))
-            .status,
-        ).toBe(200);
-      }
-      expect(calls).toEqual({ loadTarget: 1, recordInbound: 5 });
+      return { url: (await h.start({ ledger: counting })).url, calls };
+    };
+    const hello = (receiverUrl: string, webhook = inbound): Promise<number> =>
+      postTwilio(receiverUrl, webhookPath(webhook), inboundForm(profile(), "hello"), AUTH_TOKEN).then(
+        (a) => a.status,
+      );
+
+    test("the deliveries of a webhook read moments ago: no lookup of their own, one write each", async () => {
+      const own = await countingReceiver();
+      for (let i = 0; i < 5; i++) expect(await hello(own.url)).toBe(200);
+      expect(own.calls).toEqual({ loadTarget: 1, recordInbound: 5 });
+    });
+
+    test("a burst to a webhook not read yet: one lookup, which the burst's deliveries share", async () => {
+      // Slow enough that every delivery of the burst arrives while the first lookup is under way.
+      const own = await countingReceiver(300);
+      const statuses = await Promise.all(Array.from({ length: 12 }, () => hello(own.url)));
+      expect(statuses).toEqual(Array.from({ length: 12 }, () => 200));
+      expect(own.calls).toEqual({ loadTarget: 1, recordInbound: 12 });
     });
 
     test("a body over the limit: 413; malformed bodies: 400; nothing recorded", async () => {
