@@ -94,10 +94,21 @@ export class TwilioValidator {
         reason: `Twilio account ${c.auth.accountSid} is ${facts.status}, not active: Twilio sends nothing from it`,
       });
     }
+    // The service and the inbound number are independent questions, asked together once the account
+    // answers: a preview waits for two round trips to Twilio after the account's, not three. Every
+    // resource that refers to this credential waits for its check (issue 13).
+    const serviceSid = c.messagingServiceSid;
+    const inboundNumber = c.inboundNumber;
+    const servicePending = serviceSid
+      ? this.once(`service:${key}:${serviceSid}`, () => fetchServiceNumbers(client, serviceSid))
+      : undefined;
+    const ownedPending = inboundNumber
+      ? this.once(`number:${key}:${inboundNumber}`, () => accountHasNumber(client, inboundNumber))
+      : undefined;
     let servicePhoneNumbers: string[] | undefined;
-    if (c.messagingServiceSid) {
-      const sid = c.messagingServiceSid;
-      const service = await this.once(`service:${key}:${sid}`, () => fetchServiceNumbers(client, sid));
+    if (serviceSid && servicePending) {
+      const sid = serviceSid;
+      const service = await servicePending;
       if (!service.ok) {
         failures.push(
           this.lookupFailure("messagingServiceSid", `Messaging Service ${sid}`, c.auth, service.failure),
@@ -119,9 +130,9 @@ export class TwilioValidator {
         }
       }
     }
-    if (c.inboundNumber) {
-      const number = c.inboundNumber;
-      const owned = await this.once(`number:${key}:${number}`, () => accountHasNumber(client, number));
+    if (inboundNumber && ownedPending) {
+      const number = inboundNumber;
+      const owned = await ownedPending;
       if (!owned.ok) {
         failures.push(this.lookupFailure("inboundNumber", `number ${number}`, c.auth, owned.failure));
       } else if (!owned.value && !(servicePhoneNumbers ?? []).includes(number)) {
@@ -197,9 +208,15 @@ async function fetchAccount(client: TwilioRest): Promise<AccountFacts> {
   }
 }
 
+/** The service's phone numbers; the service's own answer decides the failure (a 404 names the service). */
 async function fetchServiceNumbers(client: TwilioRest, sid: string): Promise<string[]> {
-  await client.fetchService(sid);
-  return client.servicePhoneNumbers(sid);
+  const [service, numbers] = await Promise.allSettled([
+    client.fetchService(sid),
+    client.servicePhoneNumbers(sid),
+  ]);
+  if (service.status === "rejected") throw service.reason;
+  if (numbers.status === "rejected") throw numbers.reason;
+  return numbers.value;
 }
 
 async function accountHasNumber(client: TwilioRest, phoneNumber: string): Promise<boolean> {

@@ -151,3 +151,54 @@ describe("TwilioValidator clients", () => {
     expect(twilio.requests.length - before).toBe(1);
   });
 });
+
+describe("TwilioValidator round trips", () => {
+  /** Counts the requests in flight at once, each held for a while as a distant Twilio would. */
+  class SlowHttp extends TwilioHttpClient {
+    inFlight = 0;
+    most = 0;
+    override async request(o: Parameters<TwilioHttpClient["request"]>[0]) {
+      this.most = Math.max(this.most, ++this.inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 40));
+        return await super.request(o);
+      } finally {
+        this.inFlight--;
+      }
+    }
+  }
+
+  it("asks for the service, its numbers and the inbound number together once the account answers", async () => {
+    const a = twilio.addAccount();
+    twilio.addIncomingNumber(a.sid, "+14155550160");
+    const service = twilio.addService(a.sid, { phoneNumbers: ["+14155550161"] });
+    const slow = new SlowHttp({ apiUrl: twilio.url, maxAttempts: 1 });
+    try {
+      const before = twilio.requests.length;
+      const report = await new TwilioValidator(slow).checkSmsCredential({
+        auth: { accountSid: a.sid, authToken: a.authToken },
+        messagingServiceSid: service.sid,
+        inboundNumber: "+14155550160",
+      });
+      expect(report.failures).toEqual([]);
+      expect(twilio.requests.length - before).toBe(4);
+      // The account first (its failure would make the rest moot), then the other three at once.
+      expect(slow.most).toBe(3);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("a missing service is still named by the service's own answer, and the number is still checked", async () => {
+    const a = twilio.addAccount();
+    const missing = `MG${"2".repeat(32)}`;
+    const report = await new TwilioValidator(http).checkSmsCredential({
+      auth: { accountSid: a.sid, authToken: a.authToken },
+      messagingServiceSid: missing,
+      inboundNumber: "+14155550189",
+    });
+    expect(report.failures.map((f) => f.property)).toEqual(["messagingServiceSid", "inboundNumber"]);
+    expect(report.failures[0]?.reason).toContain(`Messaging Service ${missing} does not exist`);
+    expect(report.failures[1]?.reason).toContain("+14155550189 is not an incoming number");
+  });
+});
