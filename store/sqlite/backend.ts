@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import {
   metaRowOf,
   type IdempotencyRecord,
@@ -13,6 +13,7 @@ import {
 import type { SealedSecret, SecretFormat } from "../crypto";
 import { StoreError } from "../errors";
 import type { AuditEntry, CredentialType, RecordKind, RecordRef } from "../types";
+import { sqliteDriver } from "./driver";
 import { SQLITE_MIGRATIONS, type Migration } from "./migrations";
 
 interface Row {
@@ -103,7 +104,7 @@ export class SqliteBackend implements StoreBackend {
     const oldUmask = process.umask(0o077);
     this.lockWaitMs = options.busyTimeoutMs ?? 10_000;
     try {
-      this.db = new Database(file);
+      this.db = new (sqliteDriver())(file);
     } finally {
       process.umask(oldUmask);
     }
@@ -311,7 +312,7 @@ export class SqliteBackend implements StoreBackend {
 
   private readerConnection(): Database.Database {
     if (!this.reader) {
-      const reader = new Database(this.file, { readonly: true, fileMustExist: true });
+      const reader = new (sqliteDriver())(this.file, { readonly: true, fileMustExist: true });
       // A reader in WAL mode waits only while a checkpoint resets the log: briefly.
       reader.pragma("busy_timeout = 50");
       this.reader = reader;
