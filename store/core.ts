@@ -33,10 +33,6 @@ const ID_PREFIX: Record<RecordKind, string> = {
   "channel-configuration": "chan",
 };
 
-// Where they were before keys.ts: the receiver and the package's index import them from here.
-export { aadFor } from "./keys";
-export type { RekeyOptions, RekeyProgress, RekeyResult } from "./keys";
-
 export function newRecordId(kind: RecordKind): string {
   return `${ID_PREFIX[kind]}_${randomBytes(12).toString("hex")}`;
 }

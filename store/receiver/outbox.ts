@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { backoffDelay } from "../../net/retry";
-import { aadFor } from "../core";
+import { aadFor } from "../keys";
 import type { Keyring } from "../crypto";
 import type { Logger } from "../server/log";
 import { silentLogger } from "../server/log";

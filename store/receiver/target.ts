@@ -1,4 +1,4 @@
-import { aadFor } from "../core";
+import { aadFor } from "../keys";
 import type { Keyring } from "../crypto";
 import { keywordsOf, type WebhookKeywords } from "./keywords";
 import type { CheckedAgainst, TargetRow } from "./ledger";
