@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { describeNetworkCode, errorBrand, hasBrand, NetworkError } from "../../net/errors";
 import { replayOf, TRANSIENT_STATUSES, withRetry, type RetryPolicy } from "../../net/retry";
 
@@ -102,13 +102,28 @@ function formEncode(data: object): string {
  * a second CreateMessage after a 503 could send the message twice.
  */
 export class TwilioHttpClient {
-  private readonly dispatcher: Dispatcher;
+  /** Made on the first request: a provider process that never asks Twilio never loads undici. */
+  private agent: Dispatcher | undefined;
   private readonly policy: RetryPolicy;
   readonly attemptsMade: { count: number } = { count: 0 };
 
   constructor(private readonly options: TwilioHttpOptions = {}) {
-    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 16 });
     this.policy = twilioPolicy(options);
+  }
+
+  /*
+   * undici (110 modules, ~90 ms of CPU to load) is required here, not at the top: every resource's
+   * provider builds a client, but a destroy, a refresh or a channel's update asks Twilio nothing, and
+   * each of those processes paid for it (issue 13).
+   */
+  private undici(): typeof import("undici") {
+    return require("undici") as typeof import("undici");
+  }
+
+  private dispatcher(): Dispatcher {
+    this.agent ??=
+      this.options.dispatcher ?? new (this.undici().Agent)({ keepAliveTimeout: 10_000, connections: 16 });
+    return this.agent;
   }
 
   async request(opts: TwilioRequestOptions): Promise<TwilioResponse> {
@@ -135,11 +150,11 @@ export class TwilioHttpClient {
       replayOf(method),
       async () => {
         this.attemptsMade.count++;
-        const r = await request(url, {
+        const r = await this.undici().request(url, {
           method: method as Dispatcher.HttpMethod,
           headers,
           body,
-          dispatcher: this.dispatcher,
+          dispatcher: this.dispatcher(),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
           signal: AbortSignal.timeout(timeoutMs),
@@ -160,6 +175,8 @@ export class TwilioHttpClient {
   }
 
   async close(): Promise<void> {
-    if (!this.options.dispatcher) await this.dispatcher.close();
+    const agent = this.agent;
+    this.agent = undefined;
+    if (agent && !this.options.dispatcher) await agent.close();
   }
 }

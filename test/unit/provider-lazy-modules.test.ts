@@ -1,6 +1,6 @@
 /**
- * A provider process loads what its resources use (issue 13): the store backends and the custom-vendor
- * transport are required on first use, not with the handlers, since every resource that depends on a
+ * A provider process loads what its resources use (issue 13): the store backends, the custom-vendor
+ * transport and the Twilio transport (undici) are required on first use, not with the handlers, since every resource that depends on a
  * credential waits for that credential's first check, module loads included.
  */
 import { spawn } from "node:child_process";
@@ -9,30 +9,40 @@ import os from "node:os";
 import path from "node:path";
 import { TwilioEmulator } from "../twilio-emulator";
 
+/** Runs a fixture child with `env` added; resolves with what it printed. */
+function runChild(fixture: string, env: Record<string, string>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures", fixture)], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`child exited ${code}`))));
+  });
+}
+
+it("a destroy opens the store and loads no Twilio transport (undici)", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "smsc-lazy-modules-"));
+  try {
+    const out = await runChild("provider-delete-modules-child.ts", { STORE_DIR: dir });
+    expect(JSON.parse(out.trim())).toEqual({ sqlite: true, undici: 0 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
 it("a preview with no store file and no custom vendor loads no SQLite, store client or vendor transport", async () => {
   const twilio = await TwilioEmulator.start();
   const dir = mkdtempSync(path.join(os.tmpdir(), "smsc-lazy-modules-"));
   try {
     const a = twilio.addAccount();
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", path.join(__dirname, "fixtures", "provider-preview-modules-child.ts")],
-        {
-          env: {
-            ...process.env,
-            STORE_DIR: dir,
-            TWILIO_URL: twilio.url,
-            TWILIO_ACCOUNT: a.sid,
-            TWILIO_TOKEN: a.authToken,
-          },
-          stdio: ["ignore", "pipe", "inherit"],
-        },
-      );
-      let stdout = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`child exited ${code}`))));
+    const out = await runChild("provider-preview-modules-child.ts", {
+      STORE_DIR: dir,
+      TWILIO_URL: twilio.url,
+      TWILIO_ACCOUNT: a.sid,
+      TWILIO_TOKEN: a.authToken,
     });
     expect(JSON.parse(out.trim())).toEqual({ failures: [], store: [], vendor: [] });
   } finally {
