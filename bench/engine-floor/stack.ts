@@ -108,6 +108,11 @@ export interface StackOptions {
   readonly config: Record<string, string>;
   readonly secrets: Record<string, string>;
   readonly env?: Record<string, string>;
+  /**
+   * Where the file backend keeps the stack's state (default: beside the program). The bench puts it on
+   * tmpfs: see run.ts, `--state-on-disk`.
+   */
+  readonly stateRoot?: string;
 }
 
 export class BenchStack {
@@ -115,6 +120,7 @@ export class BenchStack {
     readonly root: string,
     readonly dir: string,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly stateDir: string,
   ) {}
 
   static async create(name: string, o: StackOptions): Promise<BenchStack> {
@@ -127,13 +133,16 @@ export class BenchStack {
       JSON.stringify({ name: "engine-floor", main: "index.js" }),
     );
     fs.symlinkSync(o.nodeModules, path.join(dir, "node_modules"), "dir");
-    fs.mkdirSync(path.join(root, "state"));
+    const stateDir = o.stateRoot
+      ? fs.mkdtempSync(path.join(o.stateRoot, `smschannels-engine-floor-state-${name}-`))
+      : path.join(root, "state");
+    fs.mkdirSync(stateDir, { recursive: true });
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env))
       if (!k.startsWith("SMSCHANNELS_") && !k.startsWith("PULUMI_") && k !== "NODE_OPTIONS") env[k] = v;
     Object.assign(env, {
       PATH: `${o.binDir}${path.delimiter}${process.env["PATH"] ?? ""}`,
-      PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
+      PULUMI_BACKEND_URL: `file://${stateDir}`,
       PULUMI_CONFIG_PASSPHRASE: "engine-floor-passphrase",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_HOME: path.join(os.tmpdir(), "smschannels-engine-floor-pulumi-home"),
@@ -141,7 +150,7 @@ export class BenchStack {
       NO_COLOR: "1",
       ...o.env,
     });
-    const stack = new BenchStack(root, dir, env);
+    const stack = new BenchStack(root, dir, env, stateDir);
     await stack.must(["stack", "init", "bench", "--non-interactive"]);
     const pairs: string[] = [];
     for (const [k, v] of Object.entries(o.config)) pairs.push("--plaintext", `${k}=${v}`);
@@ -206,5 +215,6 @@ export class BenchStack {
 
   cleanup(): void {
     fs.rmSync(this.root, { recursive: true, force: true });
+    fs.rmSync(this.stateDir, { recursive: true, force: true });
   }
 }

@@ -71,7 +71,8 @@ const FLOOR_PROPS = {
     auth: pulumi.secret(args.auth),
     headers: secretOrUndefined(args.headers),
     ownerUrn: ownerUrn("CustomRcsCredential", name),
-    ...outputs(["vendor", "credentialType", "authType", "headerNames", "secretFingerprint", "validatedAt"]),
+    ...outputs(["vendor", "credentialType", "authType", "authUsername", "authHeaderName", "authTokenUrl"]),
+    ...outputs(["headerNames", "secretFingerprint", "validatedAt"]),
     ...outputs(["verifiedAt", "verificationStatus", "verificationMessageSid", "recordId", "recordVersion"]),
   }),
   SmsWebhook: (name, { apiCredential, ...args }) => ({
