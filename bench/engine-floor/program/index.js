@@ -45,11 +45,12 @@ const outputs = (names) => Object.fromEntries(names.map((k) => [k, undefined]));
 const ownerUrn = (type, name) =>
   `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${FLOOR_TYPE_PREFIX}${type}::${name}`;
 const secretOrUndefined = (v) => (v === undefined ? undefined : pulumi.secret(v));
-/** As resources/references.ts: a credential resource gives its id, its type and how it signs in. */
+/** As resources/references.ts: a credential resource gives its id, its type, how it signs in and its sandbox. */
 const credentialInputs = (credential, withAuth = true) => ({
   apiCredentialId: credential.id,
   apiCredentialType: CREDENTIAL_TYPES[credential.floorType],
   ...(withAuth && credential.floorType === "SmsApiCredential" ? { apiCredentialAuth: "auth-token" } : {}),
+  apiCredentialSandbox: credential.sandbox,
 });
 
 /** The props the package's constructors build, for the floor (resources/*.ts, mirrored). */
