@@ -89,7 +89,8 @@ function parseArgs(argv: string[]): Options {
 function tmpfsWritable(): boolean {
   try {
     fs.accessSync("/dev/shm", fs.constants.W_OK);
-    return fs.statfsSync("/dev/shm").bavail * fs.statfsSync("/dev/shm").bsize > 1024 ** 3;
+    const { bavail, bsize } = fs.statfsSync("/dev/shm");
+    return bavail * bsize > 1024 ** 3;
   } catch {
     return false;
   }
@@ -233,8 +234,8 @@ async function main(): Promise<void> {
     );
   };
 
-  /** The input names of each kind's resources in state, per side: the floor must be built as ours is. */
-  const inputNames = new Map<string, string>();
+  /** The input names each resource type has in state, per side: the floor must be built as ours is. */
+  const inputNames = new Map<string, { floor?: string; package?: string }>();
   const verify = async (stack: BenchStack, kind: Kind, n: number, op: Op, side: Side) => {
     const expected = n + (kind === "SmsWebhook" || kind === "ChannelConfiguration" ? 1 : 0);
     if (op === "up") {
@@ -244,18 +245,16 @@ async function main(): Promise<void> {
       // Twice the floor fell behind a constructor of ours (outputs and an input added to the package
       // and not to program/index.js), and each time the ratios compared unlike programs.
       for (const r of resources) {
-        const names = Object.keys(r.inputs ?? {})
+        const type = r.type.slice(r.type.lastIndexOf(":") + 1);
+        const names = inputNames.get(type) ?? {};
+        names[side === "floor" ? "floor" : "package"] = Object.keys(r.inputs ?? {})
           .filter((k) => k !== "__provider")
           .sort()
           .join(",");
-        const typeKey = `${r.type.slice(r.type.lastIndexOf(":") + 1)} ${side === "floor" ? "floor" : "package"}`;
-        inputNames.set(typeKey, names);
-        const [floor, ours] = [typeKey.replace(/ \w+$/, " floor"), typeKey.replace(/ \w+$/, " package")].map(
-          (k) => inputNames.get(k),
-        );
-        if (floor !== undefined && ours !== undefined && floor !== ours)
+        inputNames.set(type, names);
+        if (names.floor !== undefined && names.package !== undefined && names.floor !== names.package)
           throw new Error(
-            `the floor's ${typeKey.split(" ")[0]} has the inputs ${floor}, the package's ${ours}: make program/index.js build it as the package does`,
+            `the floor's ${type} has the inputs ${names.floor}, the package's ${names.package}: make program/index.js build it as the package does`,
           );
       }
       const largest = Math.max(...resources.map((r) => String(r.inputs?.["__provider"] ?? "").length));
