@@ -1,7 +1,8 @@
 /**
  * A provider process loads what its resources use (issue 13): the store backends, the custom-vendor
- * transport and the Twilio transport (undici) are required on first use, not with the handlers, since every resource that depends on a
- * credential waits for that credential's first check, module loads included.
+ * transport and the Twilio transport (undici) are required on first use, not with the handlers, since
+ * every resource that depends on a credential waits for that credential's first check, module loads
+ * included.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
