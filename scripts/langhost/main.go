@@ -98,15 +98,18 @@ func run(args []string) int {
 	// The engine stops a language host by interrupting its process group (SIGINT, then SIGKILL).
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 
 	code := 0
 	select {
 	case sig := <-sigs:
 		log.logf(5, "received %v; shutting down", sig)
-	case err := <-inner.exited:
-		// The inner host watches the engine's health and exits when the engine has gone away.
-		log.logf(5, "the inner language host exited (%v); shutting down", err)
-		code = exitCodeOf(err)
+	case <-inner.done:
+		// The inner host watches the engine's health and exits when the engine has gone away. It also
+		// gets the engine's SIGINT (same process group), so this case races the one above at every
+		// shutdown.
+		log.logf(5, "the inner language host exited (%v); shutting down", inner.waitErr)
+		code = exitCodeOf(inner.waitErr)
 	case err := <-served:
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: stopped serving: %v\n", err)
@@ -199,7 +202,12 @@ type innerHost struct {
 	cmd    *exec.Cmd
 	port   int
 	stdout io.Reader // the rest of its stdout, after the port line
-	exited chan error
+	// done is closed once the process has been reaped, waitErr set before. A channel that is closed,
+	// not sent on, so any number of readers see it: when it carried the error as a value, the
+	// shutdown that received it left nothing for stop(), which then sat out the whole grace period
+	// (a 5 s stall at the end of about one command in twenty, the engine waiting on this process).
+	done    chan struct{}
+	waitErr error
 }
 
 // startInner runs the inner host with our own arguments and reads its port from its stdout.
@@ -215,7 +223,7 @@ func startInner(path string, args []string, log logger) (*innerHost, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	h := &innerHost{cmd: cmd, exited: make(chan error, 1)}
+	h := &innerHost{cmd: cmd, done: make(chan struct{})}
 	reader := bufio.NewReader(out)
 	line, readErr := reader.ReadString('\n')
 	if readErr != nil {
@@ -234,7 +242,10 @@ func startInner(path string, args []string, log logger) (*innerHost, error) {
 	}
 	h.port = port
 	h.stdout = reader
-	go func() { h.exited <- cmd.Wait() }()
+	go func() {
+		h.waitErr = cmd.Wait()
+		close(h.done)
+	}()
 	log.logf(7, "started %s %v: port %d, pid %d", path, args, port, cmd.Process.Pid)
 	return h, nil
 }
@@ -243,15 +254,13 @@ func startInner(path string, args []string, log logger) (*innerHost, error) {
 // kills it if it has not exited within the grace period.
 func (h *innerHost) stop() {
 	select {
-	case err := <-h.exited:
-		h.exited <- err
+	case <-h.done:
 		return
 	default:
 	}
 	_ = terminate(h.cmd.Process)
 	select {
-	case err := <-h.exited:
-		h.exited <- err
+	case <-h.done:
 	case <-time.After(stopGrace):
 		_ = h.cmd.Process.Kill()
 	}

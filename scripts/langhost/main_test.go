@@ -349,3 +349,29 @@ func processAlive(pid int) bool {
 	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 	return len(fields) > 0 && fields[0] != "Z"
 }
+
+// When the inner host exits first, the proxy must exit at once. The engine stops a language host by
+// interrupting its process group, so the inner host's exit races the proxy's own signal at every
+// shutdown; when the exit won, the proxy used to wait out the whole grace period before exiting (the
+// exit status had been taken off a channel that stop() waited on again), and the engine with it.
+func TestInnerExitEndsTheProxyAtOnce(t *testing.T) {
+	inner := filepath.Join(t.TempDir(), "inner")
+	if err := os.WriteFile(inner, []byte("#!/bin/sh\necho 45678\nsleep 0.2\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SMSCHANNELS_LANGHOST_INNER", inner)
+	start := time.Now()
+	code := make(chan int, 1)
+	go func() { code <- run([]string{"127.0.0.1:1"}) }()
+	select {
+	case c := <-code:
+		if c != 3 {
+			t.Errorf("exit code %d, want the inner host's 3", c)
+		}
+		if elapsed := time.Since(start); elapsed > stopGrace/2 {
+			t.Errorf("the proxy took %v to exit after its inner host had", elapsed)
+		}
+	case <-time.After(3 * stopGrace):
+		t.Fatal("the proxy did not exit after its inner host had")
+	}
+}
