@@ -115,6 +115,13 @@ export interface StackOptions {
   readonly stateRoot?: string;
 }
 
+export interface StateResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly inputs?: Record<string, unknown>;
+  readonly outputs?: Record<string, unknown>;
+}
+
 export class BenchStack {
   private constructor(
     readonly root: string,
@@ -196,11 +203,9 @@ export class BenchStack {
   }
 
   /** The resources in the stack's state, the stack and the default provider left out. */
-  async resources(): Promise<{ type: string; inputs?: Record<string, unknown> }[]> {
+  async resources(): Promise<StateResource[]> {
     const r = await this.must(["stack", "export"]);
-    const parsed = JSON.parse(r.stdout) as {
-      deployment: { resources?: { type: string; inputs?: Record<string, unknown> }[] };
-    };
+    const parsed = JSON.parse(r.stdout) as { deployment: { resources?: StateResource[] } };
     return (parsed.deployment.resources ?? []).filter(
       (x) => x.type !== "pulumi:pulumi:Stack" && !x.type.startsWith("pulumi:providers:"),
     );

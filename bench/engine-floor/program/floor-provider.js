@@ -2,16 +2,76 @@
 // The engine's floor: what the serialized no-op provider requires by path in the dynamic provider
 // process. It does the least a correct dynamic provider must: echo inputs in check, compare old and
 // new inputs in diff, hand back the inputs (secrets left out, as ours leaves them out) as outputs.
-const { randomBytes } = require("node:crypto");
+//
+// Its outputs have the package's shape: the same names as ours per resource, with values of the same
+// kind and size (constants, ids, timestamps). The engine rewrites the whole snapshot at every step,
+// so its own work grows with the size of each resource's state; with outputs that were only the
+// inputs, ours carried 6–13 % more state a resource, and a destroy of 1,000 (O(N²) in the engine)
+// counted that against us (run.ts checks the names after every up).
+const { randomBytes, randomUUID } = require("node:crypto");
+const path = require("node:path");
 
 const SECRET_FIELDS = ["authToken", "apiKeySecret", "auth", "headers", "twilioAuthToken", "verification"];
+// The contract's defaults (what the package's SmsWebhook answers with when it names no keywords):
+// one small module that imports nothing, read from the package's build rather than copied here.
+const DEFAULTS = path.join(
+  path.dirname(require.resolve("pulumi-sms-channels/package.json")),
+  "dist/contract/defaults.js",
+);
+const defaults = () => require(DEFAULTS);
+const fingerprint = () => randomBytes(8).toString("hex");
+const now = () => new Date().toISOString();
 
-function outputsOf(inputs, id, version) {
+/** Per type: the inputs ours leaves out of its outputs, and what it adds (provider/handlers/*.ts). */
+const SHAPE = {
+  SmsApiCredential: {
+    drop: [],
+    add: () => ({
+      vendor: "twilio",
+      credentialType: "twilio-sms",
+      accountFriendlyName: "Bench 0",
+      accountType: "Full",
+      validatedAt: now(),
+      secretFingerprint: fingerprint(),
+    }),
+  },
+  CustomRcsCredential: {
+    drop: [],
+    add: (inputs) => ({
+      vendor: "custom",
+      credentialType: "custom-rcs",
+      authType: inputs.auth?.type ?? "basic",
+      ...(inputs.auth?.username ? { authUsername: inputs.auth.username } : {}),
+      headerNames: Object.keys(inputs.headers ?? {}),
+      validatedAt: now(),
+      secretFingerprint: fingerprint(),
+    }),
+  },
+  SmsWebhook: {
+    drop: ["apiCredentialAuth", "apiCredentialSandbox"],
+    add: (inputs, id) => ({
+      // run.ts gives both sides this base URL (smschannels:webhookBaseUrl).
+      webhookUrl: `https://hooks.engine-floor.example/v1/sandboxes/${inputs.sandbox}/webhooks/${id}`,
+      ...(inputs.type === "inbound" ? { resolvedKeywords: defaults().DEFAULT_KEYWORDS } : {}),
+    }),
+  },
+  ChannelConfiguration: {
+    drop: ["apiCredentialSandbox"],
+    add: (inputs) => ({
+      executionField: inputs.executionField ?? defaults().DEFAULT_EXECUTION_FIELD,
+      status: "stored",
+    }),
+  },
+};
+
+function outputsOf(type, inputs, id, version, ownerInstance) {
+  const shape = SHAPE[type];
   const outs = {};
   for (const [k, v] of Object.entries(inputs)) {
-    if (k !== "__provider" && !SECRET_FIELDS.includes(k)) outs[k] = v;
+    if (k !== "__provider" && !SECRET_FIELDS.includes(k) && !shape.drop.includes(k)) outs[k] = v;
   }
-  outs.secretFingerprint = "0000000000000000";
+  Object.assign(outs, shape.add(inputs, id));
+  outs.ownerInstance = ownerInstance;
   outs.recordId = id;
   outs.recordVersion = version;
   return outs;
@@ -25,16 +85,25 @@ function changed(olds, news) {
   return false;
 }
 
-exports.configure = async function configure(_req, provider, _type) {
+exports.configure = async function configure(_req, provider, type) {
+  if (!SHAPE[type]) throw new Error(`floor-provider: no output shape for ${type}`);
   Object.assign(provider, {
     check: async (_olds, news) => ({ inputs: news, failures: [] }),
     diff: async (_id, olds, news) => ({ changes: changed(olds, news), deleteBeforeReplace: false }),
     create: async (inputs) => {
       const id = `floor_${randomBytes(12).toString("hex")}`;
-      return { id, outs: outputsOf(inputs, id, 1) };
+      return { id, outs: outputsOf(type, inputs, id, 1, randomUUID()) };
     },
     read: async (id, props) => ({ id, props }),
-    update: async (id, olds, news) => ({ outs: outputsOf(news, id, Number(olds.recordVersion ?? 1) + 1) }),
+    update: async (id, olds, news) => ({
+      outs: outputsOf(
+        type,
+        news,
+        id,
+        Number(olds.recordVersion ?? 1) + 1,
+        olds.ownerInstance ?? randomUUID(),
+      ),
+    }),
     delete: async () => undefined,
   });
 };
