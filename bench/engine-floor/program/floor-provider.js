@@ -77,9 +77,10 @@ function outputsOf(type, inputs, id, version, ownerInstance) {
   return outs;
 }
 
-function changed(olds, news) {
+// Olds are the outputs: what they leave out of the inputs is not compared (as ours compares its own fields).
+function changed(type, olds, news) {
   for (const k of Object.keys(news)) {
-    if (k === "__provider" || SECRET_FIELDS.includes(k)) continue;
+    if (k === "__provider" || SECRET_FIELDS.includes(k) || SHAPE[type].drop.includes(k)) continue;
     if (JSON.stringify(olds[k]) !== JSON.stringify(news[k])) return true;
   }
   return false;
@@ -89,7 +90,7 @@ exports.configure = async function configure(_req, provider, type) {
   if (!SHAPE[type]) throw new Error(`floor-provider: no output shape for ${type}`);
   Object.assign(provider, {
     check: async (_olds, news) => ({ inputs: news, failures: [] }),
-    diff: async (_id, olds, news) => ({ changes: changed(olds, news), deleteBeforeReplace: false }),
+    diff: async (_id, olds, news) => ({ changes: changed(type, olds, news), deleteBeforeReplace: false }),
     create: async (inputs) => {
       const id = `floor_${randomBytes(12).toString("hex")}`;
       return { id, outs: outputsOf(type, inputs, id, 1, randomUUID()) };
