@@ -49,9 +49,8 @@ const SHAPE = {
   },
   SmsWebhook: {
     drop: ["apiCredentialAuth", "apiCredentialSandbox"],
-    add: (inputs, id) => ({
-      // run.ts gives both sides this base URL (smschannels:webhookBaseUrl).
-      webhookUrl: `https://hooks.engine-floor.example/v1/sandboxes/${inputs.sandbox}/webhooks/${id}`,
+    add: (inputs, id, webhookBaseUrl) => ({
+      webhookUrl: `${webhookBaseUrl}/v1/sandboxes/${inputs.sandbox}/webhooks/${id}`,
       ...(inputs.type === "inbound" ? { resolvedKeywords: defaults().DEFAULT_KEYWORDS } : {}),
     }),
   },
@@ -64,36 +63,37 @@ const SHAPE = {
   },
 };
 
-function outputsOf(type, inputs, id, version, ownerInstance) {
-  const shape = SHAPE[type];
+/** The inputs a type's outputs carry, and so the ones its diff compares (olds are the outputs). */
+const carried = (type, k) =>
+  k !== "__provider" && !SECRET_FIELDS.includes(k) && !SHAPE[type].drop.includes(k);
+
+function outputsOf(type, inputs, id, version, ownerInstance, webhookBaseUrl) {
   const outs = {};
-  for (const [k, v] of Object.entries(inputs)) {
-    if (k !== "__provider" && !SECRET_FIELDS.includes(k) && !shape.drop.includes(k)) outs[k] = v;
-  }
-  Object.assign(outs, shape.add(inputs, id));
+  for (const [k, v] of Object.entries(inputs)) if (carried(type, k)) outs[k] = v;
+  Object.assign(outs, SHAPE[type].add(inputs, id, webhookBaseUrl));
   outs.ownerInstance = ownerInstance;
   outs.recordId = id;
   outs.recordVersion = version;
   return outs;
 }
 
-// Olds are the outputs: what they leave out of the inputs is not compared (as ours compares its own fields).
+// As ours, it compares only the fields its outputs carry.
 function changed(type, olds, news) {
-  for (const k of Object.keys(news)) {
-    if (k === "__provider" || SECRET_FIELDS.includes(k) || SHAPE[type].drop.includes(k)) continue;
-    if (JSON.stringify(olds[k]) !== JSON.stringify(news[k])) return true;
-  }
-  return false;
+  return Object.keys(news).some(
+    (k) => carried(type, k) && JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+  );
 }
 
-exports.configure = async function configure(_req, provider, type) {
+exports.configure = async function configure(req, provider, type) {
   if (!SHAPE[type]) throw new Error(`floor-provider: no output shape for ${type}`);
+  // The same setting ours builds its webhook URLs from (run.ts sets it for both sides).
+  const webhookBaseUrl = req.config.get("smschannels:webhookBaseUrl");
   Object.assign(provider, {
     check: async (_olds, news) => ({ inputs: news, failures: [] }),
     diff: async (_id, olds, news) => ({ changes: changed(type, olds, news), deleteBeforeReplace: false }),
     create: async (inputs) => {
       const id = `floor_${randomBytes(12).toString("hex")}`;
-      return { id, outs: outputsOf(type, inputs, id, 1, randomUUID()) };
+      return { id, outs: outputsOf(type, inputs, id, 1, randomUUID(), webhookBaseUrl) };
     },
     read: async (id, props) => ({ id, props }),
     update: async (id, olds, news) => ({
@@ -103,6 +103,7 @@ exports.configure = async function configure(_req, provider, type) {
         id,
         Number(olds.recordVersion ?? 1) + 1,
         olds.ownerInstance ?? randomUUID(),
+        webhookBaseUrl,
       ),
     }),
     delete: async () => undefined,
