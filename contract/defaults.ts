@@ -6,6 +6,12 @@ export const DEFAULT_SANDBOX = "prod";
 /** ChannelConfiguration `executionField` when omitted. */
 export const DEFAULT_EXECUTION_FIELD = "mobilePhone.number";
 
+/**
+ * The header an SmsWebhook `hmac-sha256` verification reads when none is named: the provider writes
+ * it into the record and the webhook receiver reads it, so both take it from here.
+ */
+export const DEFAULT_SIGNATURE_HEADER = "X-Signature";
+
 /** SmsWebhook keyword categories left out. */
 export const DEFAULT_KEYWORDS = {
   optIn: {

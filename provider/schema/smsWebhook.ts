@@ -28,8 +28,7 @@ export const apiCredentialRef = {
   apiCredentialSandbox: sandbox.optional(),
 };
 
-/** The header an `hmac-sha256` verification reads when none is named. */
-export const DEFAULT_SIGNATURE_HEADER = "X-Signature";
+export { DEFAULT_SIGNATURE_HEADER } from "../../contract/defaults";
 
 /** How a custom vendor proves that a delivery is theirs (contract: SmsWebhook `verification`). */
 export const webhookVerification = z.discriminatedUnion(

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { DEFAULT_SIGNATURE_HEADER } from "../../contract/defaults";
 
 /**
  * Authenticity of a delivery, checked before anything is read into the ledger. Every comparison is
@@ -48,8 +49,6 @@ export interface CustomVerification {
   readonly token?: string;
   readonly secret?: string;
 }
-
-export const DEFAULT_SIGNATURE_HEADER = "X-Signature";
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
