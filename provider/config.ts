@@ -1,5 +1,5 @@
 import path from "node:path";
-import { VALIDATION_MODES, type ValidationMode } from "./schema/common";
+import { VALIDATION_MODES, type ValidationMode } from "../contract/records";
 import { ProviderError, type ProviderErrorOptions } from "./errors";
 
 /** The provider's settings: stack config (`smschannels:*`) wins over the environment. */

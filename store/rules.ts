@@ -1,9 +1,16 @@
 import { SANDBOX } from "../contract/formats";
-import { recordDataProblems, recordNameProblem } from "../contract/schema/records";
 import { StoreError } from "./errors";
 import type { RecordRow } from "./backend";
 import type { CredentialType, RecordInput, RecordKind, RecordRef } from "./types";
 import { CREDENTIAL_TYPES, RECORD_KINDS } from "./types";
+
+/*
+ * The record-data and name schemas need zod (~100 modules): required on the first write, so that a
+ * process that only reads or deletes records (a destroy, a refresh) never
+ * loads it (issue 13).
+ */
+const recordSchemas = () =>
+  require("../contract/schema/records") as typeof import("../contract/schema/records");
 
 /** The contract's sandbox format (contract/formats.ts). */
 export const SANDBOX_PATTERN = SANDBOX;
@@ -65,7 +72,7 @@ export function checkInput(input: RecordInput): void {
 
 /** A record's name by the contract: 1-200 characters; a channel configuration's a CHANNEL_NAME too. */
 export function checkName(kind: RecordKind, name: unknown): void {
-  const problem = recordNameProblem(kind, name);
+  const problem = recordSchemas().recordNameProblem(kind, name);
   if (problem !== undefined) throw new StoreError("INVALID_INPUT", `name: ${problem}`, "name");
 }
 
@@ -75,7 +82,7 @@ export function checkName(kind: RecordKind, name: unknown): void {
  * can write what the provider would refuse. Every problem is told; the first names the field.
  */
 export function checkData(kind: RecordKind, credentialType: CredentialType | undefined, data: unknown): void {
-  const problems = recordDataProblems(kind, credentialType, data);
+  const problems = recordSchemas().recordDataProblems(kind, credentialType, data);
   const first = problems[0];
   if (first === undefined) return;
   throw new StoreError(

@@ -1,7 +1,7 @@
 import type { RecordRef, StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
-import { channelConfigurationInputs, type ChannelConfigurationInputs } from "../schema/channelConfiguration";
-import { senderKind } from "../schema/senders";
+import { senderKind } from "../../contract/formats";
+import type { ChannelConfigurationInputs } from "../schema/channelConfiguration";
 import { describeTwilioFailure } from "../twilio/errors";
 import type { ChannelConfigurationOutputs } from "../resources/outputs";
 import { applyMode, InputError, pick, storedFields, validationMode } from "./common";
@@ -71,7 +71,9 @@ export const CHANNEL_STATUS: ChannelConfigurationOutputs["status"] = "stored";
 export const channelConfiguration = recordHandlers<ChannelConfigurationInputs, ChannelConfigurationOutputs>({
   type: TYPE,
   kind: "channel-configuration",
-  schema: channelConfigurationInputs,
+  schema: () =>
+    (require("../schema/channelConfiguration") as typeof import("../schema/channelConfiguration"))
+      .channelConfigurationInputs,
   // As checkSender: validation asks Twilio for the sender numbers with the credential's secret.
   readsSecrets: (ctx, v) =>
     validationMode(ctx, v.validation) !== "off" &&

@@ -1,4 +1,4 @@
-import { customRcsCredentialInputs, type CustomRcsCredentialInputs } from "../schema/customRcsCredential";
+import type { CustomRcsCredentialInputs } from "../schema/customRcsCredential";
 import type { CheckFailure } from "../schema/check";
 import type { TwilioAuth } from "../twilio/rest";
 import { renderPayload } from "../../net/vendor/template";
@@ -156,7 +156,9 @@ export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs, Cus
   type: TYPE,
   kind: "api-credential",
   credentialType: "custom-rcs",
-  schema: customRcsCredentialInputs,
+  schema: () =>
+    (require("../schema/customRcsCredential") as typeof import("../schema/customRcsCredential"))
+      .customRcsCredentialInputs,
   plainFields: ["sandbox", "name", ...DATA_FIELDS, "verifyConnection", "validation"],
   secretFields: ["auth", "headers"],
   checkNeeds: ["providerUrl", "auth", "messagingServiceSid", "validation"],

@@ -73,7 +73,11 @@ export interface RecordResourceSpec<V extends BaseInputs, O extends RecordOutput
   readonly type: string;
   readonly kind: RecordKind;
   readonly credentialType?: CredentialType;
-  readonly schema: z.ZodType<V>;
+  /**
+   * The input schema. A function, so that each resource module requires its schema (and zod, ~100
+   * modules) on the first check or write: a destroy or a refresh never parses inputs (issue 13).
+   */
+  schema(): z.ZodType<V>;
   /** Fields whose unknown value makes cross-field rules undecidable in preview. */
   readonly crossFieldGuard?: Keys<V>;
   /** Inputs kept in outputs, so diff and read can compare them. */
@@ -128,7 +132,7 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
     return spec.secretPayload ? spec.secretPayload(s) : s;
   };
   const parseOrThrow = (inputs: Inputs): V => {
-    const parsed = parseInputs(spec.schema, inputs, spec.crossFieldGuard);
+    const parsed = parseInputs(spec.schema(), inputs, spec.crossFieldGuard);
     if (parsed.failures.length > 0 || !parsed.value) throw new InputError(spec.type, parsed.failures);
     return parsed.value;
   };
@@ -147,7 +151,7 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
 
   return {
     async check(ctx, olds, news) {
-      const parsed = parseInputs(spec.schema, news, spec.crossFieldGuard);
+      const parsed = parseInputs(spec.schema(), news, spec.crossFieldGuard);
       const failures = [
         ...parsed.failures,
         ...referenceSandboxFailures(spec.type, news),
@@ -181,7 +185,7 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
       // Compare with the defaults applied, as the outputs were written (`executionField` and the like).
       const news = {
         ...rawNews,
-        ...(parseInputs(spec.schema, rawNews, spec.crossFieldGuard).value as Inputs | undefined),
+        ...(parseInputs(spec.schema(), rawNews, spec.crossFieldGuard).value as Inputs | undefined),
       };
       let fingerprint: string | undefined | "unknown";
       if (spec.secretFields) {

@@ -1,4 +1,4 @@
-import { smsApiCredentialInputs, type SmsApiCredentialInputs } from "../schema/smsApiCredential";
+import type { SmsApiCredentialInputs } from "../schema/smsApiCredential";
 import type { TwilioAuth } from "../twilio/rest";
 import { sendVerificationMessage } from "../twilio/messages";
 import type { ValidationReport } from "../twilio/validate";
@@ -41,7 +41,9 @@ export const smsApiCredential = recordHandlers<SmsApiCredentialInputs, SmsApiCre
   type: TYPE,
   kind: "api-credential",
   credentialType: "twilio-sms",
-  schema: smsApiCredentialInputs,
+  schema: () =>
+    (require("../schema/smsApiCredential") as typeof import("../schema/smsApiCredential"))
+      .smsApiCredentialInputs,
   crossFieldGuard: ["authToken", "apiKeySid", "apiKeySecret"],
   plainFields: [
     "sandbox",

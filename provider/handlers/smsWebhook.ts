@@ -1,12 +1,7 @@
 import type { StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
-import { resolveKeywords } from "../schema/keywords";
-import {
-  credentialRuleFailures,
-  DEFAULT_SIGNATURE_HEADER,
-  smsWebhookInputs,
-  type SmsWebhookInputs,
-} from "../schema/smsWebhook";
+import { resolveKeywords } from "../../contract/keywords";
+import type { SmsWebhookInputs } from "../schema/smsWebhook";
 import { serviceUrl, setServiceUrl, type ServiceUrlField } from "../twilio/services";
 import type { SmsWebhookOutputs } from "../resources/outputs";
 import { anyUnknown, InputError, pick, storedFields, type Inputs } from "./common";
@@ -14,9 +9,11 @@ import type { ProviderContext } from "./context";
 import { missingCredential, storedCredential, twilioAuthOfStored } from "./credentials";
 import { probeReceiver, receiverCommand } from "./receiver";
 import { recordHandlers, type Keys, type State, type StateProps } from "./record";
-import { DEFAULT_SANDBOX } from "../../contract/defaults";
+import { DEFAULT_SANDBOX, DEFAULT_SIGNATURE_HEADER } from "../../contract/defaults";
 
 const TYPE = "SmsWebhook";
+/** The schema and its cross-field rules need zod: required on the first check (see record.ts `schema`). */
+const schemaModule = () => require("../schema/smsWebhook") as typeof import("../schema/smsWebhook");
 /** Beyond the class's outputs, state keeps the service's earlier URL, which delete puts back. */
 interface WebhookState extends SmsWebhookOutputs {
   previousServiceUrl?: string;
@@ -78,7 +75,7 @@ function verificationData(v: SmsWebhookInputs["verification"]): Inputs {
 /** The stored credential's rules for this webhook (a bare id: the schema could not know its kind). */
 function storedCredentialFailures(v: SmsWebhookInputs, credential: StoredRecord): CheckFailure[] {
   const auth = typeof credential.data["apiKeySid"] === "string" ? "api-key" : "auth-token";
-  const failures = credentialRuleFailures(v, credential.credentialType, auth);
+  const failures = schemaModule().credentialRuleFailures(v, credential.credentialType, auth);
   if (credential.credentialType === "twilio-sms" && v.payloadMapping) {
     failures.push({
       property: "payloadMapping",
@@ -220,7 +217,7 @@ async function detach(ctx: ProviderContext, props: Inputs, sandbox: string, id: 
 export const smsWebhook = recordHandlers<SmsWebhookInputs, WebhookState>({
   type: TYPE,
   kind: "webhook",
-  schema: smsWebhookInputs,
+  schema: () => schemaModule().smsWebhookInputs,
   readsSecrets: (_ctx, v) =>
     v.attachToMessagingService
       ? "attachToMessagingService signs in to Twilio with the credential's secret"

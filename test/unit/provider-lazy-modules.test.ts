@@ -2,7 +2,8 @@
  * A provider process loads what its resources use (issue 13): the store backends, the custom-vendor
  * transport and the Twilio transport (undici) are required on first use, not with the handlers, since
  * every resource that depends on a credential waits for that credential's first check, module loads
- * included.
+ * included; the input and record-data schemas (zod) on the first check or write, so a refresh or a
+ * destroy, which parse no inputs, never load them.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -24,11 +25,26 @@ function runChild(fixture: string, env: Record<string, string>): Promise<string>
   });
 }
 
-it("a destroy opens the store and loads no Twilio transport (undici)", async () => {
+it("a refresh and a destroy open the store and load neither zod nor the Twilio transport (undici)", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "smsc-lazy-modules-"));
   try {
-    const out = await runChild("provider-delete-modules-child.ts", { STORE_DIR: dir });
-    expect(JSON.parse(out.trim())).toEqual({ sqlite: true, undici: 0 });
+    // The record comes from an earlier process, as in a real stack (a create needs the schemas).
+    const created = JSON.parse(
+      (await runChild("provider-delete-modules-child.ts", { STORE_DIR: dir, PHASE: "create" })).trim(),
+    ) as { id: string; outs: Record<string, unknown> };
+    const out = await runChild("provider-delete-modules-child.ts", {
+      STORE_DIR: dir,
+      PHASE: "destroy",
+      RECORD_ID: created.id,
+      RECORD_OUTS: JSON.stringify(created.outs),
+    });
+    expect(JSON.parse(out.trim())).toEqual({
+      readName: "lazy-modules",
+      goneAfterDelete: true,
+      sqlite: true,
+      undici: 0,
+      zod: 0,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
