@@ -5,7 +5,8 @@
 // template, index.ts = the README's quick-start program), then:
 //   - type-checks the program with TypeScript 3.8 (the copy @pulumi/pulumi vendors), 4.9 and 5.x;
 //   - runs the README's deploy commands (`pulumi up`, `pulumi stack output`) against the Twilio emulator
-//     on the embedded store, both as `pulumi new typescript` writes the program (typescript 5 in its
+//     on the embedded store, then the rest of the stack's life (a no-change preview, an in-place update,
+//     a refresh, a destroy that empties the store), both as `pulumi new typescript` writes the program (typescript 5 in its
 //     devDependencies) and with NO typescript in it (Pulumi's bundled TypeScript 3.8, which rejects the
 //     template's `module: nodenext`: that path gets the tsconfig.json the README gives for it);
 //   - installs with npm 10 and npm 11 and checks what npm says of our package, and which better-sqlite3
@@ -361,7 +362,9 @@ async function startEmulator() {
   const seed = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "smschannels-seed-")), "seed.json");
   fs.writeFileSync(
     seed,
-    JSON.stringify({ accounts: [{ friendlyName: "Quick start", incomingNumbers: ["+15005550006"] }] }),
+    JSON.stringify({
+      accounts: [{ friendlyName: "Quick start", incomingNumbers: ["+15005550006", "+15005550007"] }],
+    }),
   );
   const child = spawn(
     path.join(REPO, "node_modules", ".bin", "tsx"),
@@ -388,7 +391,14 @@ async function startEmulator() {
   });
   const info = JSON.parse(line);
   const account = info.seed.accounts[0];
-  return { child, url: info.url, sid: account.sid, token: account.authToken, number: "+15005550006" };
+  return {
+    child,
+    url: info.url,
+    sid: account.sid,
+    token: account.authToken,
+    number: "+15005550006",
+    otherNumber: "+15005550007",
+  };
 }
 
 /** The README's deploy commands, as written, in the program folder; then the outputs it promises. */
@@ -412,26 +422,99 @@ function deploy(dir, env, emulator) {
     (b) => b.kind === "sh" && b.name === "deploy",
   );
   const sh = run("bash", ["-euo", "pipefail", "-c", block.code], { cwd: dir, env: e });
-  const outputs = run("pulumi", ["stack", "output", "--json", "--show-secrets"], { cwd: dir, env: e });
-  run("pulumi", ["destroy", "--yes", "--non-interactive"], { cwd: dir, env: e });
-  fs.rmSync(backend, { recursive: true, force: true });
-  let out = {};
-  try {
-    out = JSON.parse(outputs.stdout);
-  } catch {
-    // reported below
-  }
+  const outputs = stackOutputs(dir, e);
   const expected = ["credentialId", "twilioAccount", "secretFingerprint", "channelId", "channelStatus"];
-  const missing = expected.filter((k) => out[k] === undefined || out[k] === "");
+  const missing = expected.filter((k) => outputs[k] === undefined || outputs[k] === "");
   const warnings = (sh.output.match(/warning: smschannels: [^\n]*/g) || []).length;
+  const lifecycle = sh.code === 0 ? afterDeploy(dir, e, emulator, outputs) : [];
+  if (!lifecycle.some((s) => s.step === "destroy" && s.ok))
+    run("pulumi", ["destroy", "--yes", "--non-interactive"], { cwd: dir, env: e });
+  fs.rmSync(backend, { recursive: true, force: true });
+  const failedStep = lifecycle.find((s) => !s.ok);
   return {
-    ok: sh.code === 0 && missing.length === 0,
+    ok: sh.code === 0 && missing.length === 0 && failedStep === undefined,
     seconds: Math.round((Date.now() - t0) / 1000),
-    outputs: Object.keys(out),
+    outputs: Object.keys(outputs),
     missing,
     keyFileWarnings: warnings,
-    error: sh.code === 0 ? undefined : sh.output.slice(-3000),
+    lifecycle: lifecycle.map((s) => `${s.step}: ${s.ok ? "ok" : "FAILED"}`),
+    error:
+      sh.code !== 0
+        ? sh.output.slice(-3000)
+        : failedStep
+          ? `${failedStep.step}: ${failedStep.error}`
+          : undefined,
   };
+}
+
+function stackOutputs(dir, env) {
+  const r = run("pulumi", ["stack", "output", "--json", "--show-secrets"], { cwd: dir, env });
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The rest of a stack's life with the installed package, as a user lives it after the quick start:
+ * a preview with nothing to do, an in-place update (the account's other number, for the credential's
+ * inboundNumber and the channel's senderNumber), a refresh that finds nothing changed, and a destroy
+ * that leaves no record in the embedded store. Stops at the first step that fails.
+ */
+function afterDeploy(dir, env, emulator, first) {
+  const steps = [];
+  const pulumi = (argv) => run("pulumi", [...argv, "--non-interactive"], { cwd: dir, env });
+  const step = (name, check) => {
+    if (steps.some((s) => !s.ok)) return;
+    const error = check();
+    steps.push({ step: name, ok: error === undefined, error });
+  };
+  const unchanged = () => {
+    const r = pulumi(["preview", "--expect-no-changes"]);
+    return r.code === 0 ? undefined : `a preview found changes: ${r.output.slice(-1500)}`;
+  };
+  step("no-change preview", unchanged);
+  step("update", () => {
+    const set = pulumi(["config", "set", "twilioPhoneNumber", emulator.otherNumber]);
+    if (set.code !== 0) return set.output.slice(-1500);
+    const up = pulumi(["up", "--yes"]);
+    if (up.code !== 0) return up.output.slice(-3000);
+    const now = stackOutputs(dir, env);
+    if (now.credentialId !== first.credentialId || now.channelId !== first.channelId)
+      return `the update replaced a resource: ${JSON.stringify({ first, now })}`;
+    // The new number is in the state of both resources, as the store has it (read back by refresh next).
+    const state = JSON.parse(pulumi(["stack", "export"]).stdout || "{}");
+    const numbers = (state.deployment?.resources ?? [])
+      .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/smschannels:"))
+      .map((r) => r.outputs?.inboundNumber ?? r.outputs?.senderNumber);
+    if (numbers.length !== 2 || numbers.some((n) => n !== emulator.otherNumber))
+      return `the update did not reach both resources: ${JSON.stringify(numbers)}`;
+    return unchanged();
+  });
+  step("refresh", () => {
+    const r = pulumi(["refresh", "--yes"]);
+    if (r.code !== 0) return r.output.slice(-3000);
+    return unchanged();
+  });
+  step("destroy", () => {
+    const r = pulumi(["destroy", "--yes"]);
+    if (r.code !== 0) return r.output.slice(-3000);
+    const left = run(
+      path.join(env.NODE_BIN, "node"),
+      [
+        "-e",
+        'const D = require("better-sqlite3"); const db = new D(process.argv[1], { readonly: true });' +
+          ' console.log(db.prepare("SELECT count(*) AS n FROM records").get().n);',
+        path.join(dir, ".smschannels", "store.db"),
+      ],
+      { cwd: dir, env },
+    );
+    if (left.code !== 0) return `could not read the store: ${left.output.slice(-1000)}`;
+    const n = Number(left.stdout.trim());
+    return n === 0 ? undefined : `${n} records left in the embedded store after destroy`;
+  });
+  return steps;
 }
 
 async function main() {
@@ -522,12 +605,12 @@ function betterSqlite3Cell(i) {
 
 function printTable(results) {
   console.log(
-    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | up + outputs",
+    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | up + outputs; no-change preview, update, refresh, destroy",
   );
   for (const [name, r] of Object.entries(results)) {
     const up = r.up
       ? r.up.ok
-        ? `ok (${r.up.outputs.length} outputs, ${r.up.keyFileWarnings} warnings)`
+        ? `ok (${r.up.outputs.length} outputs, ${r.up.keyFileWarnings} warnings; ${r.up.lifecycle.length} later steps ok)`
         : "FAILED"
       : "-";
     console.log(
