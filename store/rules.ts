@@ -6,8 +6,7 @@ import { CREDENTIAL_TYPES, RECORD_KINDS } from "./types";
 
 /*
  * The record-data and name schemas need zod (~100 modules): required on the first write, so that a
- * process that only reads or deletes records (a destroy, a refresh) never
- * loads it (issue 13).
+ * process that only reads or deletes records (a destroy, a refresh) never loads it (issue 13).
  */
 const recordSchemas = () =>
   require("../contract/schema/records") as typeof import("../contract/schema/records");

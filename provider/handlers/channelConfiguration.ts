@@ -10,6 +10,9 @@ import { missingCredential, storedCredential, storeRuleFailures, twilioAuthOfSto
 import { recordHandlers, type Keys, type State, type StateProps } from "./record";
 
 const TYPE = "ChannelConfiguration";
+/** The input schema needs zod: required on the first check (see record.ts `schema`). */
+const schemaModule = () =>
+  require("../schema/channelConfiguration") as typeof import("../schema/channelConfiguration");
 type Props = StateProps<ChannelConfigurationInputs, ChannelConfigurationOutputs>;
 const stored = storedFields<State<ChannelConfigurationInputs, ChannelConfigurationOutputs>>();
 const DATA_FIELDS = [
@@ -71,9 +74,7 @@ export const CHANNEL_STATUS: ChannelConfigurationOutputs["status"] = "stored";
 export const channelConfiguration = recordHandlers<ChannelConfigurationInputs, ChannelConfigurationOutputs>({
   type: TYPE,
   kind: "channel-configuration",
-  schema: () =>
-    (require("../schema/channelConfiguration") as typeof import("../schema/channelConfiguration"))
-      .channelConfigurationInputs,
+  schema: () => schemaModule().channelConfigurationInputs,
   // As checkSender: validation asks Twilio for the sender numbers with the credential's secret.
   readsSecrets: (ctx, v) =>
     validationMode(ctx, v.validation) !== "off" &&

@@ -10,6 +10,9 @@ import type { ProviderContext } from "./context";
 import { recordHandlers, same, type Keys, type State, type StateProps } from "./record";
 
 const TYPE = "CustomRcsCredential";
+/** The input schema needs zod: required on the first check (see record.ts `schema`). */
+const schemaModule = () =>
+  require("../schema/customRcsCredential") as typeof import("../schema/customRcsCredential");
 type Props = StateProps<CustomRcsCredentialInputs, CustomRcsCredentialOutputs>;
 const stored = storedFields<State<CustomRcsCredentialInputs, CustomRcsCredentialOutputs>>();
 const TWILIO_MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Messages\.json$/;
@@ -156,9 +159,7 @@ export const customRcsCredential = recordHandlers<CustomRcsCredentialInputs, Cus
   type: TYPE,
   kind: "api-credential",
   credentialType: "custom-rcs",
-  schema: () =>
-    (require("../schema/customRcsCredential") as typeof import("../schema/customRcsCredential"))
-      .customRcsCredentialInputs,
+  schema: () => schemaModule().customRcsCredentialInputs,
   plainFields: ["sandbox", "name", ...DATA_FIELDS, "verifyConnection", "validation"],
   secretFields: ["auth", "headers"],
   checkNeeds: ["providerUrl", "auth", "messagingServiceSid", "validation"],

@@ -8,6 +8,9 @@ import type { ProviderContext } from "./context";
 import { recordHandlers, same, type State, type StateProps } from "./record";
 
 const TYPE = "SmsApiCredential";
+/** The input schema needs zod: required on the first check (see record.ts `schema`). */
+const schemaModule = () =>
+  require("../schema/smsApiCredential") as typeof import("../schema/smsApiCredential");
 type Props = StateProps<SmsApiCredentialInputs, SmsApiCredentialOutputs>;
 const stored = storedFields<State<SmsApiCredentialInputs, SmsApiCredentialOutputs>>();
 
@@ -41,9 +44,7 @@ export const smsApiCredential = recordHandlers<SmsApiCredentialInputs, SmsApiCre
   type: TYPE,
   kind: "api-credential",
   credentialType: "twilio-sms",
-  schema: () =>
-    (require("../schema/smsApiCredential") as typeof import("../schema/smsApiCredential"))
-      .smsApiCredentialInputs,
+  schema: () => schemaModule().smsApiCredentialInputs,
   crossFieldGuard: ["authToken", "apiKeySid", "apiKeySecret"],
   plainFields: [
     "sandbox",

@@ -28,8 +28,6 @@ export const apiCredentialRef = {
   apiCredentialSandbox: sandbox.optional(),
 };
 
-export { DEFAULT_SIGNATURE_HEADER } from "../../contract/defaults";
-
 /** How a custom vendor proves that a delivery is theirs (contract: SmsWebhook `verification`). */
 export const webhookVerification = z.discriminatedUnion(
   "type",
