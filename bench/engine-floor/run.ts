@@ -286,14 +286,28 @@ async function main(): Promise<void> {
       for (const kind of o.kinds) {
         loads.push(`${kind} N=${n}: ${loadAverage()}`);
         console.error(`== ${kind}, N=${n} (load ${loadAverage()})`);
-        if (o.ops.length === 1 && o.ops[0] === "preview") {
-          // Preview changes nothing: one stack per side serves every repetition.
+        if (!o.ops.includes("up") && !o.ops.includes("destroy")) {
+          // A preview, or an up that changes nothing, leaves the stack as it found it: one stack per
+          // side serves every repetition (one unmeasured up first when there is a no-change up), so
+          // N = 1,000 can afford the repetitions its run-to-run spread needs.
           const stacks = new Map<Side, BenchStack>();
-          for (const side of sides) stacks.set(side, await stackFor(kind, n, side));
+          for (const side of sides) {
+            const stack = await stackFor(kind, n, side);
+            stacks.set(side, stack);
+            if (o.ops.includes("noop-up")) {
+              await stack.must(PULUMI_ARGS.up);
+              await verify(stack, kind, n, "up", side);
+            }
+          }
           try {
             for (let rep = 0; rep < o.reps; rep++) {
               const order = rep % 2 === 0 ? sides : [...sides].reverse();
-              for (const side of order) await measure(stacks.get(side)!, kind, n, "preview", side, rep);
+              for (const op of o.ops) {
+                for (const side of order) {
+                  await measure(stacks.get(side)!, kind, n, op, side, rep);
+                  await verify(stacks.get(side)!, kind, n, op, side);
+                }
+              }
             }
           } finally {
             for (const s of stacks.values()) s.cleanup();
