@@ -6,7 +6,9 @@
 const fs = require("node:fs");
 const path = require("node:path");
 
-const OUTPUTS = [".d.ts.map", ".js.map", ".d.ts", ".js"];
+// What a source builds. Source maps are not among them (build-dist.sh says why): a map left from an
+// older build is removed like any orphan, so it cannot ship.
+const OUTPUTS = [".d.ts", ".js"];
 
 /** The orphans under `<root>/dist`, removed (unless `dryRun`); returns their paths relative to root. */
 function pruneDist(root = path.resolve(__dirname, ".."), { dryRun = false } = {}) {

@@ -25,7 +25,7 @@ test("package.json's bin files are built executable, with a node shebang", () =>
   }
 });
 
-test("dist/ keeps what a source builds and loses what none does (a deleted module must not ship)", () => {
+test("dist/ keeps what a source builds and loses what none does (a deleted module, a source map)", () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "smsc-prune-"));
   try {
     const write = (rel: string): void => {
@@ -33,10 +33,17 @@ test("dist/ keeps what a source builds and loses what none does (a deleted modul
       fs.writeFileSync(path.join(root, rel), "x");
     };
     write("store/kept.ts");
-    const built = ["kept.js", "kept.js.map", "kept.d.ts", "kept.d.ts.map"].map((f) => `dist/store/${f}`);
-    const orphans = ["gone.js", "gone.js.map", "gone.d.ts", "gone.d.ts.map", "old/only.js"].map(
-      (f) => `dist/store/${f}`,
-    );
+    const built = ["kept.js", "kept.d.ts"].map((f) => `dist/store/${f}`);
+    // Source maps are built by nothing any more (scripts/build-dist.sh): an old build's go too.
+    const orphans = [
+      "kept.js.map",
+      "kept.d.ts.map",
+      "gone.js",
+      "gone.js.map",
+      "gone.d.ts",
+      "gone.d.ts.map",
+      "old/only.js",
+    ].map((f) => `dist/store/${f}`);
     for (const f of [...built, ...orphans]) write(f);
 
     expect(pruneDist(root).sort()).toEqual([...orphans].sort());
@@ -50,4 +57,22 @@ test("dist/ keeps what a source builds and loses what none does (a deleted modul
 
 test("the real dist/, as the build left it, holds nothing that no source builds", () => {
   expect(pruneDist(ROOT, { dryRun: true })).toEqual([]);
+});
+
+// The package ships no TypeScript sources: a map would send a stack trace to files a user does not
+// have, and each mapped frame costs the program time in every stack @pulumi/pulumi captures (issue 13).
+// (The install matrix checks the packed package as installed, the policy pack's bin/ with it.)
+test("the built JavaScript carries no source map and names none", () => {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith(".map")) found.push(path.relative(ROOT, full));
+      else if (e.name.endsWith(".js") && fs.readFileSync(full, "utf8").includes("//# sourceMappingURL="))
+        found.push(`${path.relative(ROOT, full)} (sourceMappingURL)`);
+    }
+  };
+  walk(path.join(ROOT, "dist"));
+  expect(found).toEqual([]);
 });
