@@ -5,13 +5,17 @@
 // template, index.ts = the README's quick-start program), then:
 //   - type-checks the program with TypeScript 3.8 (the copy @pulumi/pulumi vendors), 4.9 and 5.x;
 //   - runs the README's deploy commands (`pulumi up`, `pulumi stack output`) against the Twilio emulator
-//     on the embedded store, then the rest of the stack's life (a no-change preview, an in-place update,
-//     a refresh, a destroy that empties the store), both as `pulumi new typescript` writes the program (typescript 5 in its
+//     on the embedded store (which must then hold the credential and the channel), then the rest of the
+//     stack's life (a no-change preview, an in-place update, a refresh, a destroy that empties the store), both as `pulumi new typescript` writes the program (typescript 5 in its
 //     devDependencies) and with NO typescript in it (Pulumi's bundled TypeScript 3.8, which rejects the
 //     template's `module: nodenext`: that path gets the tsconfig.json the README gives for it);
 //   - installs with npm 10 and npm 11 and checks what npm says of our package, and which better-sqlite3
 //     npm picked from our range (12 on Node 20, 13 on Node 22 and 24), that it loads and runs a query;
-//   - runs both ends of the @pulumi/pulumi peer range, and Node 22 / 24 (from ~/.cache, never the repo).
+//   - runs both ends of the @pulumi/pulumi peer range, and Node 22 / 24 (from ~/.cache, never the repo);
+//   - on one variant, lives the same life on the shared store service started with the installed
+//     package's own `pulumi-sms-channels-store serve` (PostgreSQL when SMSCHANNELS_TEST_PG_URL is set,
+//     as in CI; else a SQLite file), with a token from its `token create`;
+//   - finds no source map in the installed package (it ships no TypeScript sources to map to).
 // Program folders live under $SMSCHANNELS_CACHE_DIR/install-matrix/<variant> and keep their
 // node_modules between runs (better-sqlite3 compiles once per variant); `--fresh` starts them over.
 //
@@ -54,6 +58,8 @@ const VARIANTS = [
     ts: "template",
     typecheck: true,
     up: true,
+    // and the same life again on the shared store service (deployOnService)
+    service: true,
   },
   {
     name: "node20-npm10",
@@ -161,6 +167,26 @@ function typescript(version) {
     if (r.code !== 0) throw new Error(`npm install typescript@${version}: ${r.output}`);
   }
   return ts;
+}
+
+/**
+ * Source maps in the installed package, or JavaScript that names one: the package ships no
+ * TypeScript sources, so a map sends stack traces to files the user lacks (scripts/build-dist.sh).
+ */
+function sourceMapsIn(root) {
+  const found = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== "node_modules") walk(full);
+      } else if (e.name.endsWith(".map")) found.push(path.relative(root, full));
+      else if (e.name.endsWith(".js") && fs.readFileSync(full, "utf8").includes("//# sourceMappingURL="))
+        found.push(`${path.relative(root, full)} (sourceMappingURL)`);
+    }
+  };
+  walk(root);
+  return found;
 }
 
 function pack() {
@@ -402,7 +428,12 @@ async function startEmulator() {
 }
 
 /** The README's deploy commands, as written, in the program folder; then the outputs it promises. */
-function deploy(dir, env, emulator) {
+/**
+ * The README's deploy in `dir`, then the rest of the stack's life (afterDeploy). `o.stackConfig`: more
+ * config to set first, each with its value given on stdin, as a secret when `secret` (the store
+ * service's URL and token); `o.countRecords()`: records left in the store the stack used, after destroy.
+ */
+function deploy(dir, env, emulator, o = {}) {
   const backend = fs.mkdtempSync(path.join(os.tmpdir(), "smschannels-backend-"));
   const e = {
     ...env,
@@ -416,8 +447,17 @@ function deploy(dir, env, emulator) {
   };
   fs.rmSync(path.join(dir, ".smschannels"), { recursive: true, force: true });
   const t0 = Date.now();
+  // A stack's settings live in Pulumi.dev.yaml in the program folder, which the matrix keeps between
+  // runs: one left by the store-service run (smschannels:storeUrl) would send this one there.
+  const stackFile = path.join(dir, "Pulumi.dev.yaml");
+  fs.rmSync(stackFile, { force: true });
   const init = run("pulumi", ["stack", "init", "dev", "--non-interactive"], { cwd: dir, env: e });
   if (init.code !== 0) return { ok: false, error: init.output.slice(-2000) };
+  for (const { key, value, secret } of o.stackConfig ?? []) {
+    const argv = ["config", "set", ...(secret ? ["--secret"] : []), key, "--non-interactive"];
+    const set = run("pulumi", argv, { cwd: dir, env: e, input: value });
+    if (set.code !== 0) return { ok: false, error: `pulumi config set ${key}: ${set.output.slice(-1500)}` };
+  }
   const block = readmeBlocks(path.join(REPO, "README.md")).find(
     (b) => b.kind === "sh" && b.name === "deploy",
   );
@@ -426,13 +466,21 @@ function deploy(dir, env, emulator) {
   const expected = ["credentialId", "twilioAccount", "secretFingerprint", "channelId", "channelStatus"];
   const missing = expected.filter((k) => outputs[k] === undefined || outputs[k] === "");
   const warnings = (sh.output.match(/warning: smschannels: [^\n]*/g) || []).length;
-  const lifecycle = sh.code === 0 ? afterDeploy(dir, e, emulator, outputs) : [];
+  const countRecords = o.countRecords ?? (() => embeddedRecords(dir, e));
+  // The credential and the channel, in the store this stack is meant to use (and so not elsewhere).
+  const written = sh.code === 0 ? countRecords() : undefined;
+  const storeError =
+    written === undefined || written === 2
+      ? undefined
+      : `after up: ${typeof written === "string" ? written : `${written} records in the store, expected 2`}`;
+  const lifecycle = sh.code === 0 && !storeError ? afterDeploy(dir, e, emulator, outputs, countRecords) : [];
   if (!lifecycle.some((s) => s.step === "destroy" && s.ok))
     run("pulumi", ["destroy", "--yes", "--non-interactive"], { cwd: dir, env: e });
   fs.rmSync(backend, { recursive: true, force: true });
+  fs.rmSync(stackFile, { force: true });
   const failedStep = lifecycle.find((s) => !s.ok);
   return {
-    ok: sh.code === 0 && missing.length === 0 && failedStep === undefined,
+    ok: sh.code === 0 && missing.length === 0 && !storeError && failedStep === undefined,
     seconds: Math.round((Date.now() - t0) / 1000),
     outputs: Object.keys(outputs),
     missing,
@@ -441,9 +489,11 @@ function deploy(dir, env, emulator) {
     error:
       sh.code !== 0
         ? sh.output.slice(-3000)
-        : failedStep
-          ? `${failedStep.step}: ${failedStep.error}`
-          : undefined,
+        : storeError
+          ? storeError
+          : failedStep
+            ? `${failedStep.step}: ${failedStep.error}`
+            : undefined,
   };
 }
 
@@ -462,7 +512,7 @@ function stackOutputs(dir, env) {
  * inboundNumber and the channel's senderNumber), a refresh that finds nothing changed, and a destroy
  * that leaves no record in the embedded store. Stops at the first step that fails.
  */
-function afterDeploy(dir, env, emulator, first) {
+function afterDeploy(dir, env, emulator, first, countRecords) {
   const steps = [];
   const pulumi = (argv) => run("pulumi", [...argv, "--non-interactive"], { cwd: dir, env });
   const step = (name, check) => {
@@ -500,21 +550,145 @@ function afterDeploy(dir, env, emulator, first) {
   step("destroy", () => {
     const r = pulumi(["destroy", "--yes"]);
     if (r.code !== 0) return r.output.slice(-3000);
-    const left = run(
-      path.join(env.NODE_BIN, "node"),
-      [
-        "-e",
-        'const D = require("better-sqlite3"); const db = new D(process.argv[1], { readonly: true });' +
-          ' console.log(db.prepare("SELECT count(*) AS n FROM records").get().n);',
-        path.join(dir, ".smschannels", "store.db"),
-      ],
-      { cwd: dir, env },
-    );
-    if (left.code !== 0) return `could not read the store: ${left.output.slice(-1000)}`;
-    const n = Number(left.stdout.trim());
-    return n === 0 ? undefined : `${n} records left in the embedded store after destroy`;
+    const n = countRecords();
+    return typeof n === "string" ? n : n === 0 ? undefined : `${n} records left in the store after destroy`;
   });
   return steps;
+}
+
+/**
+ * The same life on the shared store service (README, "The shared store service"), as a team runs it
+ * with the installed package: its own `pulumi-sms-channels-store` serves a database of its own on
+ * CI's PostgreSQL (SMSCHANNELS_TEST_PG_URL; a SQLite file where there is none), `token create` makes a
+ * write + runtime token for the sandbox, and the stack points at the service with smschannels:storeUrl
+ * and smschannels:storeToken (given on stdin, never on a command line). The service is where a review
+ * once found an in-place update failing on every resource. The stack must leave no embedded store.
+ */
+async function deployOnService(dir, env, emulator) {
+  const bin = path.join(dir, "node_modules", ".bin", "pulumi-sms-channels-store");
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "smschannels-service-"));
+  const pgUrl = process.env.SMSCHANNELS_TEST_PG_URL;
+  const dbName = `smsc_matrix_${process.pid}_${Date.now()}`;
+  const admin = pgUrl ? new (require("pg").Client)({ connectionString: pgUrl }) : undefined;
+  let database = path.join(work, "store.db");
+  if (admin) {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const u = new URL(pgUrl);
+    u.pathname = `/${dbName}`;
+    database = u.toString();
+  }
+  const svcEnv = {
+    ...env,
+    SMSCHANNELS_STORE_DATABASE: database,
+    SMSCHANNELS_STORE_KEY: require("node:crypto").randomBytes(32).toString("base64"),
+  };
+  const port = await freePort();
+  const logFile = path.join(work, "service.log");
+  const out = fs.openSync(logFile, "a");
+  // Output to a file: this process blocks in spawnSync while pulumi runs, and a full pipe would stall the service.
+  const service = spawn(bin, ["serve", "--listen", `127.0.0.1:${port}`], {
+    env: svcEnv,
+    stdio: ["ignore", out, out],
+  });
+  const result = { database: admin ? "postgresql" : "sqlite" };
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    if (!(await ready(`${url}/readyz`, 30_000)))
+      return { ...result, ok: false, error: `the service did not get ready: ${tail(logFile)}` };
+    const token = run(
+      bin,
+      ["token", "create", "--sandbox", "prod", "--scope", "write", "--scope", "runtime"],
+      {
+        env: svcEnv,
+      },
+    );
+    if (token.code !== 0)
+      return { ...result, ok: false, error: `token create: ${token.stderr.slice(-1500)}` };
+    const countRecords = () => recordsIn(database, admin ? "pg" : "sqlite", env);
+    const r = deploy(dir, env, emulator, {
+      stackConfig: [
+        { key: "smschannels:storeUrl", value: url, secret: false },
+        { key: "smschannels:storeToken", value: token.stdout.trim(), secret: true },
+      ],
+      countRecords,
+    });
+    if (fs.existsSync(path.join(dir, ".smschannels")))
+      return {
+        ...result,
+        ...r,
+        ok: false,
+        error: "the stack on the service wrote an embedded store (.smschannels/)",
+      };
+    return { ...result, ...r };
+  } finally {
+    service.kill("SIGTERM");
+    await new Promise((res) => (service.exitCode !== null ? res() : service.once("exit", res)));
+    fs.closeSync(out);
+    if (admin) {
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+      await admin.end();
+    }
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Records in the service's database, by a separate process (PostgreSQL: the repo's pg). */
+function recordsIn(database, kind, env) {
+  const code =
+    kind === "pg"
+      ? 'const { Client } = require("pg"); const c = new Client({ connectionString: process.argv[1] });' +
+        ' c.connect().then(() => c.query("SELECT count(*)::int AS n FROM records"))' +
+        ".then((r) => { console.log(r.rows[0].n); return c.end(); });"
+      : 'const D = require("better-sqlite3"); const db = new D(process.argv[1], { readonly: true });' +
+        ' console.log(db.prepare("SELECT count(*) AS n FROM records").get().n);';
+  const r = run(process.execPath, ["-e", code, database], { cwd: REPO, env });
+  if (r.code !== 0) return `could not read the service's database: ${r.output.slice(-1000)}`;
+  return Number(r.stdout.trim());
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = require("node:net").createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function ready(url, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const ok = await fetch(url).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+function tail(file) {
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").slice(-1500) : "";
+}
+
+/** Records in the program's embedded store, read with the program's own better-sqlite3; or an error. */
+function embeddedRecords(dir, env) {
+  const left = run(
+    path.join(env.NODE_BIN, "node"),
+    [
+      "-e",
+      'const D = require("better-sqlite3"); const db = new D(process.argv[1], { readonly: true });' +
+        ' console.log(db.prepare("SELECT count(*) AS n FROM records").get().n);',
+      path.join(dir, ".smschannels", "store.db"),
+    ],
+    { cwd: dir, env },
+  );
+  if (left.code !== 0) return `could not read the embedded store: ${left.output.slice(-1000)}`;
+  return Number(left.stdout.trim());
 }
 
 async function main() {
@@ -554,6 +728,8 @@ async function main() {
         fs.readFileSync(path.join(dir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
       ).version;
       r.typescriptInProgram = fs.existsSync(path.join(dir, "node_modules", "typescript"));
+      r.sourceMaps = sourceMapsIn(path.join(dir, "node_modules", "pulumi-sms-channels"));
+      if (r.sourceMaps.length) failed = true;
       if (
         r.install.code !== 0 ||
         !r.install.betterSqlite3Loads ||
@@ -580,6 +756,10 @@ async function main() {
         r.up = deploy(dir, env, emulator);
         if (!r.up.ok) failed = true;
       }
+      if (variant.service) {
+        r.service = await deployOnService(dir, env, emulator);
+        if (!r.service.ok) failed = true;
+      }
       r.seconds = Math.round((Date.now() - t0) / 1000);
       results[variant.name] = r;
       log(`${variant.name}: ${JSON.stringify(r)}`);
@@ -605,16 +785,18 @@ function betterSqlite3Cell(i) {
 
 function printTable(results) {
   console.log(
-    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | up + outputs; no-change preview, update, refresh, destroy",
+    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | source maps | up + outputs; no-change preview, update, refresh, destroy | the same on the store service",
   );
-  for (const [name, r] of Object.entries(results)) {
-    const up = r.up
-      ? r.up.ok
-        ? `ok (${r.up.outputs.length} outputs, ${r.up.keyFileWarnings} warnings; ${r.up.lifecycle.length} later steps ok)`
+  const life = (u) =>
+    u
+      ? u.ok
+        ? `ok (${u.outputs.length} outputs, ${u.keyFileWarnings} warnings; ${u.lifecycle.length} later steps ok)`
         : "FAILED"
       : "-";
+  for (const [name, r] of Object.entries(results)) {
+    const service = r.service ? `${life(r.service)}, ${r.service.database}` : "-";
     console.log(
-      `${name} | ${r.node} | ${r.install.npm} | ${r.pulumiSdk} | ${r.typescriptInProgram ? "yes" : "no (bundled 3.8)"} | ${betterSqlite3Cell(r.install)} | ${r.install.linesAboutOurPackage.length} | ${up}`,
+      `${name} | ${r.node} | ${r.install.npm} | ${r.pulumiSdk} | ${r.typescriptInProgram ? "yes" : "no (bundled 3.8)"} | ${betterSqlite3Cell(r.install)} | ${r.install.linesAboutOurPackage.length} | ${r.sourceMaps.length} | ${life(r.up)} | ${service}`,
     );
   }
   console.log("");
