@@ -8,10 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 node scripts/gen-pack-contract.js
 # No source maps (tsconfig.json, "sourceMap": false): the package ships dist/ without the TypeScript
-# sources, so a map sent a stack trace to files that a user's node_modules does not have; and a
-# program runs under source-map-support, which maps every frame of every stack that @pulumi/pulumi
-# captures (one per promise it makes) through the maps of the files in it: our constructors' frames
-# cost that for each resource (issue 13). Without maps a frame names the dist/ file and line it ran.
+# sources, so a map sent a stack trace to files that a user's node_modules does not have. Without
+# maps a frame names the dist/ file and line it ran. (Their cost in a program's stack traces was
+# within the noise: bench/engine-floor/PROFILE.md, session 8.)
 npx tsc -p tsconfig.json
 node scripts/prune-dist.js
 node -e '

@@ -28,6 +28,7 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { readmeBlocks } = require("./readme");
+const { sourceMapsIn } = require("./source-maps");
 
 const REPO = path.resolve(__dirname, "..", "..");
 const CACHE = process.env.SMSCHANNELS_CACHE_DIR || path.join(os.homedir(), ".cache", "pulumi-sms-channels");
@@ -167,26 +168,6 @@ function typescript(version) {
     if (r.code !== 0) throw new Error(`npm install typescript@${version}: ${r.output}`);
   }
   return ts;
-}
-
-/**
- * Source maps in the installed package, or JavaScript that names one: the package ships no
- * TypeScript sources, so a map sends stack traces to files the user lacks (scripts/build-dist.sh).
- */
-function sourceMapsIn(root) {
-  const found = [];
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name !== "node_modules") walk(full);
-      } else if (e.name.endsWith(".map")) found.push(path.relative(root, full));
-      else if (e.name.endsWith(".js") && fs.readFileSync(full, "utf8").includes("//# sourceMappingURL="))
-        found.push(`${path.relative(root, full)} (sourceMappingURL)`);
-    }
-  };
-  walk(root);
-  return found;
 }
 
 function pack() {
@@ -427,11 +408,11 @@ async function startEmulator() {
   };
 }
 
-/** The README's deploy commands, as written, in the program folder; then the outputs it promises. */
 /**
- * The README's deploy in `dir`, then the rest of the stack's life (afterDeploy). `o.stackConfig`: more
- * config to set first, each with its value given on stdin, as a secret when `secret` (the store
- * service's URL and token); `o.countRecords()`: records left in the store the stack used, after destroy.
+ * The README's deploy commands, as written, in the program folder; then the outputs it promises and
+ * the rest of the stack's life (afterDeploy). `o.stackConfig`: more config to set first, each value
+ * given on stdin, as a secret when `secret` (the store service's URL and token); `o.database`: the
+ * store the stack must use (the embedded store's file unless given), whose records are counted.
  */
 function deploy(dir, env, emulator, o = {}) {
   const backend = fs.mkdtempSync(path.join(os.tmpdir(), "smschannels-backend-"));
@@ -466,7 +447,8 @@ function deploy(dir, env, emulator, o = {}) {
   const expected = ["credentialId", "twilioAccount", "secretFingerprint", "channelId", "channelStatus"];
   const missing = expected.filter((k) => outputs[k] === undefined || outputs[k] === "");
   const warnings = (sh.output.match(/warning: smschannels: [^\n]*/g) || []).length;
-  const countRecords = o.countRecords ?? (() => embeddedRecords(dir, e));
+  const database = o.database ?? path.join(dir, ".smschannels", "store.db");
+  const countRecords = () => storeRecords(dir, e, database);
   // The credential and the channel, in the store this stack is meant to use (and so not elsewhere).
   const written = sh.code === 0 ? countRecords() : undefined;
   const storeError =
@@ -605,13 +587,12 @@ async function deployOnService(dir, env, emulator) {
     );
     if (token.code !== 0)
       return { ...result, ok: false, error: `token create: ${token.stderr.slice(-1500)}` };
-    const countRecords = () => recordsIn(database, admin ? "pg" : "sqlite", env);
     const r = deploy(dir, env, emulator, {
       stackConfig: [
         { key: "smschannels:storeUrl", value: url, secret: false },
         { key: "smschannels:storeToken", value: token.stdout.trim(), secret: true },
       ],
-      countRecords,
+      database,
     });
     if (fs.existsSync(path.join(dir, ".smschannels")))
       return {
@@ -631,20 +612,6 @@ async function deployOnService(dir, env, emulator) {
     }
     fs.rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** Records in the service's database, by a separate process (PostgreSQL: the repo's pg). */
-function recordsIn(database, kind, env) {
-  const code =
-    kind === "pg"
-      ? 'const { Client } = require("pg"); const c = new Client({ connectionString: process.argv[1] });' +
-        ' c.connect().then(() => c.query("SELECT count(*)::int AS n FROM records"))' +
-        ".then((r) => { console.log(r.rows[0].n); return c.end(); });"
-      : 'const D = require("better-sqlite3"); const db = new D(process.argv[1], { readonly: true });' +
-        ' console.log(db.prepare("SELECT count(*) AS n FROM records").get().n);';
-  const r = run(process.execPath, ["-e", code, database], { cwd: REPO, env });
-  if (r.code !== 0) return `could not read the service's database: ${r.output.slice(-1000)}`;
-  return Number(r.stdout.trim());
 }
 
 function freePort() {
@@ -675,20 +642,21 @@ function tail(file) {
   return fs.existsSync(file) ? fs.readFileSync(file, "utf8").slice(-1500) : "";
 }
 
-/** Records in the program's embedded store, read with the program's own better-sqlite3; or an error. */
-function embeddedRecords(dir, env) {
-  const left = run(
-    path.join(env.NODE_BIN, "node"),
-    [
-      "-e",
-      'const D = require("better-sqlite3"); const db = new D(process.argv[1], { readonly: true });' +
-        ' console.log(db.prepare("SELECT count(*) AS n FROM records").get().n);',
-      path.join(dir, ".smschannels", "store.db"),
-    ],
-    { cwd: dir, env },
-  );
-  if (left.code !== 0) return `could not read the embedded store: ${left.output.slice(-1000)}`;
-  return Number(left.stdout.trim());
+/**
+ * Records in a store's database (a SQLite file or a postgres:// URL), read in a separate process with
+ * the program's own Node.js and the drivers the package brought into its node_modules; or an error.
+ */
+function storeRecords(dir, env, database) {
+  const code = database.startsWith("postgres")
+    ? 'const { Client } = require("pg"); const c = new Client({ connectionString: process.argv[1] });' +
+      ' c.connect().then(() => c.query("SELECT count(*)::int AS n FROM records"))' +
+      ".then((r) => { console.log(r.rows[0].n); return c.end(); });"
+    : 'const D = require("better-sqlite3"); const db = new D(process.argv[1], { readonly: true });' +
+      ' console.log(db.prepare("SELECT count(*) AS n FROM records").get().n);';
+  const r = run(path.join(env.NODE_BIN, "node"), ["-e", code, database], { cwd: dir, env });
+  if (r.code !== 0)
+    return `could not read the store ${database.startsWith("postgres") ? "database" : "file"}: ${r.output.slice(-1000)}`;
+  return Number(r.stdout.trim());
 }
 
 async function main() {
