@@ -1,6 +1,7 @@
 /** One POST to a vendor (a send or a token request), and the retry policies the client declares. */
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { TRANSIENT_STATUSES, type RetryPolicy } from "../retry";
+import { request } from "../undici";
 
 export interface VendorRetryOptions {
   /** Attempts in all of a token fetch, or of a POST whose connection was refused. Default 3. */
@@ -43,11 +44,10 @@ export function retryPolicyOf(o: VendorRetryOptions, what: "send" | "token"): Re
 /** A POST bounded by `timeoutMs` from connect to the last byte of the answer. */
 export function exchangeWithin(timeoutMs: number): Exchange {
   return async (url, headers, body, dispatcher) => {
-    const r = await request(url, {
+    const r = await request(dispatcher, url, {
       method: "POST",
       headers,
       body,
-      dispatcher,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),

@@ -9,9 +9,10 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { LookupFunction, Socket } from "node:net";
 import { createSecureContext, rootCertificates } from "node:tls";
-import { Agent, buildConnector, errors as undiciErrors } from "undici";
+import type { Agent, buildConnector } from "undici";
 import { describeNetworkCode, NetworkError, networkErrorCode, SERVER_CERT_UNTRUSTED } from "../errors";
 import { SSRF_BLOCKED } from "../ssrf";
+import { undiciParts } from "../undici";
 import type { Mtls } from "./auth";
 import { CustomVendorError } from "./errors";
 
@@ -105,7 +106,8 @@ export class ConnectionPools {
   private agent(key: string, mtls: Mtls | undefined): Agent {
     let agent = this.agents.get(key);
     if (!agent) {
-      const base = buildConnector({
+      const undici = undiciParts();
+      const base = undici.buildConnector({
         timeout: this.options.timeoutMs,
         ...(this.extraCa ? { ca: this.extraCa } : {}),
         ...(mtls ? { cert: mtls.cert, key: mtls.key } : {}),
@@ -118,7 +120,7 @@ export class ConnectionPools {
           if (!socket) {
             // undici gives an error with every missing socket; should it not, a coded socket error
             // (not "never sent": the request is then not sent again unless it is idempotent).
-            callback(err ?? new undiciErrors.SocketError("connect failed"), null);
+            callback(err ?? new undici.errors.SocketError("connect failed"), null);
             return;
           }
           const s = socket as Socket;
@@ -140,7 +142,7 @@ export class ConnectionPools {
           });
           callback(null, socket);
         });
-      agent = new Agent({ connect, keepAliveTimeout: 10_000, connections: 8 });
+      agent = new undici.Agent({ connect, keepAliveTimeout: 10_000, connections: 8 });
       this.agents.set(key, agent);
     }
     return agent;

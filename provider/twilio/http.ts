@@ -1,6 +1,7 @@
 import type { Dispatcher } from "undici";
 import { describeNetworkCode, errorBrand, hasBrand, NetworkError } from "../../net/errors";
 import { replayOf, TRANSIENT_STATUSES, withRetry, type RetryPolicy } from "../../net/retry";
+import { request, undiciParts } from "../../net/undici";
 
 /** One request of our Twilio REST client (rest.ts); the shape the `twilio` package gave its `httpClient`. */
 export interface TwilioRequestOptions {
@@ -111,18 +112,11 @@ export class TwilioHttpClient {
     this.policy = twilioPolicy(options);
   }
 
-  /*
-   * undici (110 modules, ~90 ms of CPU to load) is required here, not at the top: every resource's
-   * provider builds a client, but a destroy, a refresh or a channel's update asks Twilio nothing, and
-   * each of those processes paid for it (issue 13).
-   */
-  private undici(): typeof import("undici") {
-    return require("undici") as typeof import("undici");
-  }
-
   private dispatcher(): Dispatcher {
+    // Made here, not in the constructor: every resource's provider builds a client, but a destroy, a
+    // refresh or a channel's update asks Twilio nothing, and need not load undici (issue 13).
     this.agent ??=
-      this.options.dispatcher ?? new (this.undici().Agent)({ keepAliveTimeout: 10_000, connections: 16 });
+      this.options.dispatcher ?? new (undiciParts().Agent)({ keepAliveTimeout: 10_000, connections: 16 });
     return this.agent;
   }
 
@@ -150,11 +144,10 @@ export class TwilioHttpClient {
       replayOf(method),
       async () => {
         this.attemptsMade.count++;
-        const r = await this.undici().request(url, {
+        const r = await request(this.dispatcher(), url, {
           method: method as Dispatcher.HttpMethod,
           headers,
           body,
-          dispatcher: this.dispatcher(),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
           signal: AbortSignal.timeout(timeoutMs),

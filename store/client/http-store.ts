@@ -35,6 +35,7 @@ import {
 } from "../../net/retry";
 import { type CallContext, errorFromResponse, parseErrorBody, unreachable } from "./errors";
 import { isLoopbackHost } from "../../contract/formats";
+import { undiciParts } from "../../net/undici";
 
 export interface HttpStoreOptions {
   /** `smschannels:storeUrl`: the service's base URL; a path (behind a proxy) is kept. */
@@ -149,8 +150,8 @@ export class HttpStore implements CredentialStore {
     };
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.ownsDispatcher = options.dispatcher === undefined;
-    // Loaded here, not at the top: a provider on the embedded store never pays for undici (~70 ms).
-    const { Pool } = require("undici") as typeof import("undici");
+    // Loaded here, not at the top: a provider on the embedded store never pays for undici.
+    const { Pool } = undiciParts();
     this.dispatcher =
       options.dispatcher ??
       new Pool(url.origin, {
@@ -321,7 +322,7 @@ export class HttpStore implements CredentialStore {
       this.policy,
       call.retry,
       async () => {
-        const res = await this.dispatcher.request({
+        const res = await undiciParts().dispatcherRequest.call(this.dispatcher, {
           origin: this.origin,
           method: call.method,
           path: this.basePath + call.path,

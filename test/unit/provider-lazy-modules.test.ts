@@ -50,7 +50,7 @@ it("a refresh and a destroy open the store and load neither zod nor the Twilio t
   }
 }, 60_000);
 
-it("a preview with no store file and no custom vendor loads no SQLite, store client or vendor transport", async () => {
+it("a preview with no store file and no custom vendor loads no SQLite, store client or vendor transport, and not undici's entry", async () => {
   const twilio = await TwilioEmulator.start();
   const dir = mkdtempSync(path.join(os.tmpdir(), "smsc-lazy-modules-"));
   try {
@@ -61,7 +61,13 @@ it("a preview with no store file and no custom vendor loads no SQLite, store cli
       TWILIO_ACCOUNT: a.sid,
       TWILIO_TOKEN: a.authToken,
     });
-    expect(JSON.parse(out.trim())).toEqual({ failures: [], store: [], vendor: [] });
+    expect(JSON.parse(out.trim())).toEqual({
+      failures: [],
+      store: [],
+      vendor: [],
+      undiciEntry: false,
+      undiciParts: true,
+    });
   } finally {
     await twilio.stop();
     rmSync(dir, { recursive: true, force: true });
