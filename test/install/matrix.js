@@ -479,6 +479,19 @@ function deploy(dir, env, emulator, o = {}) {
   };
 }
 
+/** POSTs to the emulator's admin API (test/twilio-emulator/admin.ts), synchronously as the matrix runs. */
+function emulatorAdmin(emulator, adminPath) {
+  const script =
+    "fetch(process.argv[1], { method: 'POST' }).then(async (r) => " +
+    "process.stdout.write(JSON.stringify({ status: r.status, body: await r.json() })))";
+  const r = run(process.execPath, ["-e", script, `${emulator.url}/__emulator${adminPath}`]);
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return { status: 0, body: r.output.slice(-500) };
+  }
+}
+
 function stackOutputs(dir, env) {
   const r = run("pulumi", ["stack", "output", "--json", "--show-secrets"], { cwd: dir, env });
   try {
@@ -491,8 +504,9 @@ function stackOutputs(dir, env) {
 /**
  * The rest of a stack's life with the installed package, as a user lives it after the quick start:
  * a preview with nothing to do, an in-place update (the account's other number, for the credential's
- * inboundNumber and the channel's senderNumber), a refresh that finds nothing changed, and a destroy
- * that leaves no record in the embedded store. Stops at the first step that fails.
+ * inboundNumber and the channel's senderNumber), the auth token rotated at Twilio (a preview names the
+ * stale token, then the new one is set and updated in place), a refresh that finds nothing changed,
+ * and a destroy that leaves no record in the store. Stops at the first step that fails.
  */
 function afterDeploy(dir, env, emulator, first, countRecords) {
   const steps = [];
@@ -522,6 +536,29 @@ function afterDeploy(dir, env, emulator, first, countRecords) {
       .map((r) => r.outputs?.inboundNumber ?? r.outputs?.senderNumber);
     if (numbers.length !== 2 || numbers.some((n) => n !== emulator.otherNumber))
       return `the update did not reach both resources: ${JSON.stringify(numbers)}`;
+    return unchanged();
+  });
+  step("secret rotation", () => {
+    // As Twilio's console rotates an auth token: the old one is refused from then on.
+    const rotated = emulatorAdmin(emulator, `/accounts/${emulator.sid}/auth-token`);
+    if (rotated.status !== 201) return `the emulator did not rotate the token (${rotated.status})`;
+    emulator.token = rotated.body.authToken; // the later variants deploy with the account's current token
+    // The preview asks Twilio, so the token left in the stack's config is named before anything changes.
+    const stale = pulumi(["preview"]);
+    if (stale.code === 0) return "a preview with the rotated-out token passed";
+    if (!/authToken/.test(stale.output))
+      return `the failed preview does not name authToken: ${stale.output.slice(-1500)}`;
+    const argv = ["config", "set", "--secret", "twilioAuthToken", "--non-interactive"];
+    const set = run("pulumi", argv, { cwd: dir, env, input: emulator.token });
+    if (set.code !== 0) return set.output.slice(-1500);
+    const up = pulumi(["up", "--yes"]);
+    if (up.code !== 0) return up.output.slice(-3000);
+    const now = stackOutputs(dir, env);
+    if (now.credentialId !== first.credentialId) return "the rotation replaced the credential";
+    if (!now.secretFingerprint || now.secretFingerprint === first.secretFingerprint)
+      return "the credential's secretFingerprint did not change with its secret";
+    if (pulumi(["stack", "export"]).stdout.includes(emulator.token))
+      return "the new token is in the stack's state in clear";
     return unchanged();
   });
   step("refresh", () => {
@@ -753,7 +790,7 @@ function betterSqlite3Cell(i) {
 
 function printTable(results) {
   console.log(
-    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | source maps | up + outputs; no-change preview, update, refresh, destroy | the same on the store service",
+    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | source maps | up + outputs; no-change preview, update, token rotation, refresh, destroy | the same on the store service",
   );
   const life = (u) =>
     u

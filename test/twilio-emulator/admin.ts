@@ -23,6 +23,7 @@ import type { AccountStatus, SentMessage, ServiceView } from "./state";
  * | GET | /__emulator/services/{sid} | the service's current settings (404 if unknown) |
  * | POST | /__emulator/seed | seeds (the `--seed-file` format); answers the SIDs with tokens and secrets (201) |
  * | POST | /__emulator/accounts/{sid} | `{ "status": "suspended" }`: changes an account's status |
+ * | POST | /__emulator/accounts/{sid}/auth-token | rotates the account's auth token, as the console does: the old one is refused from then on; answers `{ sid, authToken }` (201) |
  * | POST | /__emulator/inbound | `{ from, to, body, optOutType?, signing?, url?, messageSid? }`: Twilio delivers an inbound message; answers the delivery |
  * | POST | /__emulator/status | `{ messageSid, status, errorCode?, signing?, url? }`: Twilio posts a status callback; answers the delivery |
  * | GET | /__emulator/deliveries | `{ deliveries }`: every webhook call with the answer it got |
@@ -46,6 +47,7 @@ export interface AdminTarget {
   /** Seeds from a parsed seed-file value (checked there). */
   seed(spec: unknown): SeedResult;
   setAccountStatus(accountSid: string, status: AccountStatus): void;
+  rotateAuthToken(accountSid: string): string;
   deliverInbound(delivery: InboundDelivery): Promise<Delivery>;
   deliverStatus(delivery: StatusDelivery): Promise<Delivery>;
   readonly deliveries: ReadonlyArray<Delivery>;
@@ -218,6 +220,10 @@ export async function handleAdmin(
       const body = z.object({ status: z.enum(["active", "suspended", "closed"]) }).parse(await readJson(req));
       target.setAccountStatus(account[1], body.status);
       return send(res, 200, { sid: account[1], status: body.status });
+    }
+    const rotate = /^\/accounts\/([^/]+)\/auth-token$/.exec(path);
+    if (rotate?.[1] && method === "POST") {
+      return send(res, 201, { sid: rotate[1], authToken: target.rotateAuthToken(rotate[1]) });
     }
     if (path === "/inbound" && method === "POST") {
       return send(res, 200, await target.deliverInbound(inboundSpec.parse(await readJson(req))));

@@ -840,6 +840,20 @@ describe("admin API", () => {
     expect(changed.status).toBe(200);
     const after = await api(`/2010-04-01/Accounts/${account.sid}.json`, { auth: tokenOf(account) });
     expect(after.body["status"]).toBe("suspended");
+    // A rotation, as the console makes it: the new token signs in, the old one no longer does.
+    const rotated = await admin(`/accounts/${account.sid}/auth-token`, { method: "POST" });
+    expect(rotated.status).toBe(201);
+    const { authToken } = rotated.body as { authToken: string };
+    expect(authToken).toMatch(/^[0-9a-f]{32}$/);
+    expect(authToken).not.toBe(account.authToken);
+    const withNew = await api(`/2010-04-01/Accounts/${account.sid}.json`, {
+      auth: tokenOf({ ...account, authToken }),
+    });
+    expect(withNew.status).toBe(200);
+    expect((await api(`/2010-04-01/Accounts/${account.sid}.json`, { auth: tokenOf(account) })).status).toBe(
+      401,
+    );
+    expect((await admin(`/accounts/AC${"0".repeat(32)}/auth-token`, { method: "POST" })).status).toBe(400);
     expect(
       (await admin("/seed", { method: "POST", body: JSON.stringify({ accounts: [{ bogus: 1 }] }) })).status,
     ).toBe(400);
