@@ -7,7 +7,6 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openEmbeddedStore } from "../store/embedded";
 import { TwilioEmulator } from "../test/twilio-emulator";
 import { freePort } from "../test/support/http-server";
 import { consentsList, messageShow, ReceiverProcess } from "../test/support/receiver-process";
@@ -99,10 +98,9 @@ async function main(): Promise<void> {
     await set("rcsMessagingServiceSid", rcsService.sid);
     await set("smschannels:webhookBaseUrl", receiverUrl);
 
-    // The receiver first: the provider points the service at it only once it answers /healthz.
-    // It works on an existing store file, so the store is made first (what the first `up` would do).
+    // The receiver first: the provider points the service at it only once it answers /healthz. The
+    // store file does not exist yet: the receiver makes it, and the up below fills it.
     await time("receiver start", async () => {
-      await (await openEmbeddedStore({ path: storePath, key: storeKey })).close();
       receiver = await ReceiverProcess.start({
         database: storePath,
         key: storeKey,

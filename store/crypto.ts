@@ -169,6 +169,9 @@ export function legacyFingerprint(secret: SecretPayload): string {
     .slice(0, 16);
 }
 
+/** What a reader of secrets needs of the store's keys (the webhook receiver: to open, never to seal). */
+export type SecretOpener = Pick<Keyring, "open">;
+
 /**
  * The contract's `secretFingerprint` (16 hex chars): an HMAC-SHA256 prefix of the secret under the
  * store's fingerprint key. The key is random, kept in the store sealed with the data key (so it

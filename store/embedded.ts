@@ -72,6 +72,20 @@ function protectStoreFolder(storeFile: string, warn?: (message: string) => void)
   );
 }
 
+/** Whether the embedded store's file exists and holds a secret (so its key must not be replaced). */
+export function storeHoldsSecrets(storeFile: string): boolean {
+  if (!fs.existsSync(storeFile) || fs.statSync(storeFile).size === 0) return false;
+  const probe = new SqliteBackend(storeFile);
+  try {
+    const row = probe.db
+      .prepare("SELECT COUNT(*) AS n FROM records WHERE secret_key_id IS NOT NULL")
+      .get() as { n: number };
+    return row.n > 0;
+  } finally {
+    probe.db.close();
+  }
+}
+
 function loadOrCreateKeyFile(storeFile: string, warn?: (message: string) => void): Keyring {
   const keyFile = keyFileFor(storeFile);
   const advice =
@@ -81,26 +95,13 @@ function loadOrCreateKeyFile(storeFile: string, warn?: (message: string) => void
     warn?.(`secrets at rest are encrypted with the key file ${keyFile}: ${advice}`);
     return keyring;
   }
-  if (fs.existsSync(storeFile) && fs.statSync(storeFile).size > 0) {
-    // A store without its key: a new key would make every stored secret unreadable, so say so.
-    const probe = new SqliteBackend(storeFile);
-    try {
-      const holdsSecrets =
-        (
-          probe.db.prepare("SELECT COUNT(*) AS n FROM records WHERE secret_key_id IS NOT NULL").get() as {
-            n: number;
-          }
-        ).n > 0;
-      if (holdsSecrets) {
-        throw new StoreError(
-          "KEY_MISSING",
-          `storeKey: the store ${storeFile} holds secrets but its key file ${keyFile} is missing and no storeKey is configured; restore the key file or set smschannels:storeKey`,
-          "storeKey",
-        );
-      }
-    } finally {
-      probe.db.close();
-    }
+  // A store without its key: a new key would make every stored secret unreadable, so say so.
+  if (storeHoldsSecrets(storeFile)) {
+    throw new StoreError(
+      "KEY_MISSING",
+      `storeKey: the store ${storeFile} holds secrets but its key file ${keyFile} is missing and no storeKey is configured; restore the key file or set smschannels:storeKey`,
+      "storeKey",
+    );
   }
   fs.mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
   const text = Keyring.generateKeyText();

@@ -32,10 +32,17 @@ export const RECEIVER_ALLOW_PRIVATE_HINT =
   "start the receiver with --allow-private-vendor-hosts (or SMSCHANNELS_ALLOW_PRIVATE_VENDOR_HOSTS=true) for emulators and tests";
 
 export async function receive(o: ReceiveOptions): Promise<number> {
-  const { ledger, where, file } = await openLedger(o.database, {
+  const { ledger, where, file, created } = await openLedger(o.database, {
     onPoolError: (message) => o.logger.warn(message),
+    create: true,
   });
   try {
+    if (created) {
+      // Said at start, where a mistyped --database shows: this store is empty, no webhook will answer.
+      o.logger.warn(
+        `created the store file ${String(file)}: it did not exist; the stack whose smschannels:storePath it is fills it on its next pulumi up (with its key file beside it, or start the receiver with SMSCHANNELS_STORE_KEY when the stack sets smschannels:storeKey)`,
+      );
+    }
     const keyring = receiverKeyring(o.keyText, file);
     const server = new ReceiverServer({
       ledger,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { backoffDelay } from "../../net/retry";
 import { aadFor } from "../keys";
-import type { Keyring } from "../crypto";
+import type { SecretOpener } from "../crypto";
 import type { Logger } from "../server/log";
 import { silentLogger } from "../server/log";
 import type { ClaimedReply, ReceiverLedger, TargetRow } from "./ledger";
@@ -38,7 +38,7 @@ export class ReplyError extends Error {
 
 export interface OutboxWorkerOptions {
   readonly ledger: ReceiverLedger;
-  readonly keyring: Keyring;
+  readonly keyring: SecretOpener;
   readonly sender: ReplySender;
   readonly logger?: Logger;
   /** How long a claimed reply is ours before another worker may take it (default 60 s). */
@@ -154,6 +154,6 @@ export class OutboxWorker {
   }
 }
 
-function openSecret(row: TargetRow, keyring: Keyring): Record<string, unknown> {
+function openSecret(row: TargetRow, keyring: SecretOpener): Record<string, unknown> {
   return row.secret ? keyring.open(row.secret, aadFor(row)) : {};
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { Keyring } from "../crypto";
+import type { SecretOpener } from "../crypto";
 import { StoreError } from "../errors";
 import { readBody } from "../server/http-io";
 import { InFlight, listenOn } from "../server/lifecycle";
@@ -14,7 +14,7 @@ export const RECEIVER_SERVICE = "pulumi-sms-channels-receiver";
 
 export interface ReceiverServerOptions {
   readonly ledger: ReceiverLedger;
-  readonly keyring: Keyring;
+  readonly keyring: SecretOpener;
   /** `--public-url`: the base URL senders call; signatures are checked against it, never the Host header. */
   readonly publicUrl: string;
   readonly logger?: Logger;

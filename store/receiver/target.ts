@@ -1,5 +1,5 @@
 import { aadFor } from "../keys";
-import type { Keyring } from "../crypto";
+import type { SecretOpener } from "../crypto";
 import { keywordsOf, type WebhookKeywords } from "./keywords";
 import type { CheckedAgainst, TargetRow } from "./ledger";
 import { VERIFICATION_TYPES, type CustomVerification, type VerificationType } from "./signature";
@@ -41,7 +41,7 @@ function isVerificationType(v: unknown): v is VerificationType {
 export function resolveTarget(
   sandbox: string,
   rows: { webhook?: TargetRow; credential?: TargetRow },
-  keyring: Keyring,
+  keyring: SecretOpener,
 ): WebhookTarget | undefined {
   const { webhook, credential } = rows;
   if (!webhook || webhook.kind !== "webhook" || webhook.sandbox !== sandbox) return undefined;

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { openEmbeddedStore } from "../../store/embedded";
+import fs from "node:fs";
+import path from "node:path";
+import { keyFileFor } from "../../store/embedded";
 import { TwilioEmulator } from "../twilio-emulator";
 import { freePort } from "../support/http-server";
 import { changes, errors, expectFailure, expectSuccess, TestStack } from "../support/pulumi";
@@ -26,22 +28,49 @@ afterAll(async () => {
 });
 
 /**
- * A stack of the webhook-loop program on the emulator, with a fresh store key and the receiver's
- * port and base URL chosen (nothing listens there yet); `config` and `secrets` are the program's own.
+ * A stack of the webhook-loop program on the emulator, with a fresh store key (none with `keyFile`:
+ * the embedded store's key file then, as the quick start has it) and the receiver's port and base URL
+ * chosen (nothing listens there yet); `config` and `secrets` are the program's own.
  */
-async function loopStack(
+async function loopStack<K extends boolean = false>(
   config: Record<string, string>,
   secrets: Record<string, string>,
-): Promise<{ s: TestStack; key: string; port: number; base: string }> {
-  const key = randomBytes(32).toString("base64");
+  keyFile?: K,
+): Promise<{ s: TestStack; key: K extends true ? undefined : string; port: number; base: string }> {
+  const key = keyFile ? undefined : randomBytes(32).toString("base64");
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const s = await TestStack.create("webhook-loop", {
     config: { "smschannels:twilioApiUrl": emu.url, "smschannels:webhookBaseUrl": base, ...config },
-    secrets: { ...secrets, "smschannels:storeKey": key },
+    secrets: { ...secrets, ...(key ? { "smschannels:storeKey": key } : {}) },
   });
   stacks.push(s);
-  return { s, key, port, base };
+  return { s, key: key as K extends true ? undefined : string, port, base };
+}
+
+/**
+ * A STOP from `profile`, signed as Twilio signs: answered 200 with the opt-out reply, and the number
+ * opted out in the stack's store; then a START signed with `wrongToken`: 403, and nothing changes.
+ */
+async function stopThenForged(
+  s: TestStack,
+  key: string | undefined,
+  to: { profile: string; number: string },
+  wrongToken: string,
+): Promise<void> {
+  const stop = await emu.deliverInbound({ from: to.profile, to: to.number, body: "STOP" });
+  expect(stop.response.status).toBe(200);
+  expect(stop.response.body).toContain("<Message>");
+  const optedOut = [expect.objectContaining({ number: to.profile, status: "opted-out" })];
+  expect((await consentsList(s.storePath, key, "prod", to.profile)).items).toEqual(optedOut);
+  const forged = await emu.deliverInbound({
+    from: to.profile,
+    to: to.number,
+    body: "START",
+    signing: { kind: "token", authToken: wrongToken },
+  });
+  expect(forged.response.status).toBe(403);
+  expect((await consentsList(s.storePath, key, "prod", to.profile)).items).toEqual(optedOut);
 }
 
 test("attach refused while the receiver is down; then up, STOP, a forgery, status callbacks, destroy", async () => {
@@ -170,24 +199,47 @@ test("a credential on an API key: preview asks for twilioAuthToken; with it, Twi
   expect(refusals[0]?.message).toContain("the credential signs in with an API key");
 
   // With the account's auth token on the webhooks, the receiver checks Twilio's signature with it.
+  // The failed preview made no store file: the receiver makes it.
   await s.setConfig("test:webhookAuthToken", account.authToken, true);
-  // The receiver works on an existing store file; the failed preview made none.
-  await (await openEmbeddedStore({ path: s.storePath, key })).close();
   receivers.push(await ReceiverProcess.start({ database: s.storePath, key, port, publicUrl: base }));
   expectSuccess(await s.up());
-  const stop = await emu.deliverInbound({ from: profile, to: number, body: "stop" });
-  expect(stop.response.status).toBe(200);
-  expect((await consentsList(s.storePath, key, "prod", profile)).items).toEqual([
-    expect.objectContaining({ number: profile, status: "opted-out" }),
-  ]);
-  // Signed with the key secret instead (what a confused client might do): refused.
-  const wrong = await emu.deliverInbound({
-    from: profile,
-    to: number,
-    body: "START",
-    signing: { kind: "token", authToken: apiKey.secret },
-  });
-  expect(wrong.response.status).toBe(403);
+  // Then one signed with the key secret instead (what a confused client might do): refused.
+  await stopThenForged(s, key, { profile, number }, apiKey.secret);
   expect(await s.exportText()).not.toContain(account.authToken);
+  expectSuccess(await s.destroy());
+});
+
+test("the quick start's order on a fresh project: the receiver first makes the store, one up attaches, the key file serves it", async () => {
+  const account = emu.addAccount({ friendlyName: "Receiver first" });
+  const number = "+14155550142";
+  const profile = "+14155550197";
+  const service = emu.addService(account.sid, { phoneNumbers: [number] });
+  const { s, port, base } = await loopStack(
+    { "test:accountSid": account.sid, "test:messagingServiceSid": service.sid, "test:number": number },
+    { "test:authToken": account.authToken },
+    true,
+  );
+  // No store file, no key file, no SMSCHANNELS_STORE_KEY: the receiver makes the (empty) store and
+  // says so; it has no key to read until the provider makes the key file with the first secret.
+  expect(fs.existsSync(s.storePath)).toBe(false);
+  const receiver = await ReceiverProcess.start({
+    database: s.storePath,
+    key: undefined,
+    port,
+    publicUrl: base,
+  });
+  receivers.push(receiver);
+  expect(receiver.logs.some((l) => l.includes(`created the store file ${s.storePath}`))).toBe(true);
+  expect(fs.statSync(s.storePath).mode & 0o777).toBe(0o600);
+  expect(fs.statSync(path.dirname(s.storePath)).mode & 0o777).toBe(0o700);
+  expect(fs.existsSync(keyFileFor(s.storePath))).toBe(false);
+
+  const up = expectSuccess(await s.up());
+  expect(changes(up)["create"]).toBe(4); // the stack, the credential, two webhooks
+  expect(fs.statSync(keyFileFor(s.storePath)).mode & 0o777).toBe(0o600);
+  const out = await s.outputs();
+  expect(emu.getService(service.sid)?.inboundRequestUrl).toBe(out["inboundUrl"]);
+  // The receiver reads the credential's auth token with the key file the provider made.
+  await stopThenForged(s, undefined, { profile, number }, randomBytes(16).toString("hex"));
   expectSuccess(await s.destroy());
 });

@@ -2,7 +2,7 @@ import { execFile, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "./pulumi";
-import { startServing } from "./store-process";
+import { startServing, withStoreKey } from "./store-process";
 
 const CLI = path.join(REPO_ROOT, "dist", "store", "server", "cli.js");
 const execFileP = promisify(execFile);
@@ -21,7 +21,8 @@ export class ReceiverProcess {
 
   static async start(opts: {
     database: string;
-    key: string;
+    /** SMSCHANNELS_STORE_KEY; without it, a SQLite store's key file beside it. */
+    key: string | undefined;
     port: number;
     /** The URL Twilio calls (signed): the stack's `smschannels:webhookBaseUrl`. */
     publicUrl: string;
@@ -58,13 +59,13 @@ export class ReceiverProcess {
 /** `pulumi-sms-channels-store consents list --json`: the ledger's consents, as an operator reads them. */
 export async function consentsList(
   database: string,
-  key: string,
+  key: string | undefined,
   sandbox: string,
   number?: string,
 ): Promise<{ items: Record<string, unknown>[] }> {
   const args = [CLI, "consents", "list", "--database", database, "--sandbox", sandbox, "--json"];
   if (number) args.push("--number", number);
-  const { stdout } = await execFileP("node", args, { env: { ...process.env, SMSCHANNELS_STORE_KEY: key } });
+  const { stdout } = await execFileP("node", args, { env: withStoreKey(key) });
   return JSON.parse(stdout) as { items: Record<string, unknown>[] };
 }
 

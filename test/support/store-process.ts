@@ -11,7 +11,7 @@ export function createToken(database: string, key: string, sandbox: string, ...s
   const args = [CLI, "token", "create", "--database", database, "--sandbox", sandbox];
   for (const s of scopes) args.push("--scope", s);
   return execFileSync("node", args, {
-    env: { ...process.env, SMSCHANNELS_STORE_KEY: key },
+    env: withStoreKey(key),
     encoding: "utf8",
   }).trim();
 }
@@ -52,13 +52,21 @@ export class ServiceProcess {
   }
 }
 
+/** The environment with SMSCHANNELS_STORE_KEY as given, or without it (a SQLite store's key file then). */
+export function withStoreKey(key: string | undefined): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (key === undefined) delete env["SMSCHANNELS_STORE_KEY"];
+  else env["SMSCHANNELS_STORE_KEY"] = key;
+  return env;
+}
+
 /**
  * Spawns `node <args>` (a `pulumi-sms-channels-store` command that listens) with the store key, and
  * waits for its `"serving"` log line. `logs` holds every stdout line, then keeps collecting them.
  */
 export async function startServing(
   args: readonly string[],
-  key: string,
+  key: string | undefined,
   port: number,
   label: string,
 ): Promise<{ proc: ChildProcess; url: string; logs: string[] }> {
