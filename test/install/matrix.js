@@ -28,6 +28,8 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { readmeBlocks } = require("./readme");
+const { emulatorAdmin, receiverJourney } = require("./receiver-journey");
+const { stackEnv } = require("./stack-env");
 const { sourceMapsIn } = require("./source-maps");
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -61,6 +63,8 @@ const VARIANTS = [
     up: true,
     // and the same life again on the shared store service (deployOnService)
     service: true,
+    // and the README's fuller program with the receiver the package ships (receiver-journey.js)
+    receiver: true,
   },
   {
     name: "node20-npm10",
@@ -415,13 +419,10 @@ async function startEmulator() {
  * store the stack must use (the embedded store's file unless given), whose records are counted.
  */
 function deploy(dir, env, emulator, o = {}) {
-  const backend = fs.mkdtempSync(path.join(os.tmpdir(), "smschannels-backend-"));
+  const stack = stackEnv(env, emulator);
+  const backend = stack.backend;
   const e = {
-    ...env,
-    PULUMI_BACKEND_URL: `file://${backend}`,
-    PULUMI_CONFIG_PASSPHRASE: "install-matrix",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    SMSCHANNELS_TWILIO_API_URL: emulator.url,
+    ...stack.env,
     TWILIO_ACCOUNT_SID: emulator.sid,
     TWILIO_AUTH_TOKEN: emulator.token,
     TWILIO_PHONE_NUMBER: emulator.number,
@@ -479,19 +480,6 @@ function deploy(dir, env, emulator, o = {}) {
   };
 }
 
-/** POSTs to the emulator's admin API (test/twilio-emulator/admin.ts), synchronously as the matrix runs. */
-function emulatorAdmin(emulator, adminPath) {
-  const script =
-    "fetch(process.argv[1], { method: 'POST' }).then(async (r) => " +
-    "process.stdout.write(JSON.stringify({ status: r.status, body: await r.json() })))";
-  const r = run(process.execPath, ["-e", script, `${emulator.url}/__emulator${adminPath}`]);
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    return { status: 0, body: r.output.slice(-500) };
-  }
-}
-
 function stackOutputs(dir, env) {
   const r = run("pulumi", ["stack", "output", "--json", "--show-secrets"], { cwd: dir, env });
   try {
@@ -540,7 +528,7 @@ function afterDeploy(dir, env, emulator, first, countRecords) {
   });
   step("secret rotation", () => {
     // As Twilio's console rotates an auth token: the old one is refused from then on.
-    const rotated = emulatorAdmin(emulator, `/accounts/${emulator.sid}/auth-token`);
+    const rotated = emulatorAdmin(run, emulator, "POST", `/accounts/${emulator.sid}/auth-token`);
     if (rotated.status !== 201) return `the emulator did not rotate the token (${rotated.status})`;
     emulator.token = rotated.body.authToken; // the later variants deploy with the account's current token
     // The preview asks Twilio, so the token left in the stack's config is named before anything changes.
@@ -765,6 +753,10 @@ async function main() {
         r.service = await deployOnService(dir, env, emulator);
         if (!r.service.ok) failed = true;
       }
+      if (variant.receiver) {
+        r.receiver = await receiverJourney(dir, env, emulator, { run, freePort, ready, tail });
+        if (!r.receiver.ok) failed = true;
+      }
       r.seconds = Math.round((Date.now() - t0) / 1000);
       results[variant.name] = r;
       log(`${variant.name}: ${JSON.stringify(r)}`);
@@ -790,7 +782,7 @@ function betterSqlite3Cell(i) {
 
 function printTable(results) {
   console.log(
-    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | source maps | up + outputs; no-change preview, update, token rotation, refresh, destroy | the same on the store service",
+    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | source maps | up + outputs; no-change preview, update, token rotation, refresh, destroy | the same on the store service | fuller program + receiver",
   );
   const life = (u) =>
     u
@@ -800,8 +792,13 @@ function printTable(results) {
       : "-";
   for (const [name, r] of Object.entries(results)) {
     const service = r.service ? `${life(r.service)}, ${r.service.database}` : "-";
+    const receiver = r.receiver
+      ? r.receiver.ok
+        ? `ok (${r.receiver.steps.length} steps, ${r.receiver.seconds} s)`
+        : "FAILED"
+      : "-";
     console.log(
-      `${name} | ${r.node} | ${r.install.npm} | ${r.pulumiSdk} | ${r.typescriptInProgram ? "yes" : "no (bundled 3.8)"} | ${betterSqlite3Cell(r.install)} | ${r.install.linesAboutOurPackage.length} | ${r.sourceMaps.length} | ${life(r.up)} | ${service}`,
+      `${name} | ${r.node} | ${r.install.npm} | ${r.pulumiSdk} | ${r.typescriptInProgram ? "yes" : "no (bundled 3.8)"} | ${betterSqlite3Cell(r.install)} | ${r.install.linesAboutOurPackage.length} | ${r.sourceMaps.length} | ${life(r.up)} | ${service} | ${receiver}`,
     );
   }
   console.log("");
