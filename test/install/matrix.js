@@ -6,7 +6,9 @@
 //   - type-checks the program with TypeScript 3.8 (the copy @pulumi/pulumi vendors), 4.9 and 5.x;
 //   - runs the README's deploy commands (`pulumi up`, `pulumi stack output`) against the Twilio emulator
 //     on the embedded store (which must then hold the credential and the channel), then the rest of the
-//     stack's life (a no-change preview, an in-place update, a refresh, a destroy that empties the store), both as `pulumi new typescript` writes the program (typescript 5 in its
+//     stack's life (test/install/lifecycle.js: a no-change preview, an in-place update, a secret
+//     rotation, a rename, a sandbox change, their undo, a refresh, a destroy that empties the store),
+//     both as `pulumi new typescript` writes the program (typescript 5 in its
 //     devDependencies) and with NO typescript in it (Pulumi's bundled TypeScript 3.8, which rejects the
 //     template's `module: nodenext`: that path gets the tsconfig.json the README gives for it);
 //   - installs with npm 10 and npm 11 and checks what npm says of our package, and which better-sqlite3
@@ -28,7 +30,8 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { readmeBlocks } = require("./readme");
-const { emulatorAdmin, receiverJourney } = require("./receiver-journey");
+const { receiverJourney } = require("./receiver-journey");
+const { afterDeploy, stackOutputs } = require("./lifecycle");
 const { stackEnv } = require("./stack-env");
 const { sourceMapsIn } = require("./source-maps");
 
@@ -444,19 +447,22 @@ function deploy(dir, env, emulator, o = {}) {
     (b) => b.kind === "sh" && b.name === "deploy",
   );
   const sh = run("bash", ["-euo", "pipefail", "-c", block.code], { cwd: dir, env: e });
-  const outputs = stackOutputs(dir, e);
+  const outputs = stackOutputs(run, dir, e);
   const expected = ["credentialId", "twilioAccount", "secretFingerprint", "channelId", "channelStatus"];
   const missing = expected.filter((k) => outputs[k] === undefined || outputs[k] === "");
   const warnings = (sh.output.match(/warning: smschannels: [^\n]*/g) || []).length;
   const database = o.database ?? path.join(dir, ".smschannels", "store.db");
-  const countRecords = () => storeRecords(dir, e, database);
+  const records = () => storeRecords(dir, e, database);
   // The credential and the channel, in the store this stack is meant to use (and so not elsewhere).
-  const written = sh.code === 0 ? countRecords() : undefined;
+  const written = sh.code === 0 ? records() : undefined;
   const storeError =
-    written === undefined || written === 2
+    written === undefined || (Array.isArray(written) && written.length === 2)
       ? undefined
-      : `after up: ${typeof written === "string" ? written : `${written} records in the store, expected 2`}`;
-  const lifecycle = sh.code === 0 && !storeError ? afterDeploy(dir, e, emulator, outputs, countRecords) : [];
+      : `after up: ${typeof written === "string" ? written : `the store holds ${JSON.stringify(written)}, expected 2 records`}`;
+  const lifecycle =
+    sh.code === 0 && !storeError
+      ? afterDeploy({ dir, env: e, emulator, first: outputs, records, run, widenToken: o.widenToken })
+      : [];
   if (!lifecycle.some((s) => s.step === "destroy" && s.ok))
     run("pulumi", ["destroy", "--yes", "--non-interactive"], { cwd: dir, env: e });
   fs.rmSync(backend, { recursive: true, force: true });
@@ -478,89 +484,6 @@ function deploy(dir, env, emulator, o = {}) {
             ? `${failedStep.step}: ${failedStep.error}`
             : undefined,
   };
-}
-
-function stackOutputs(dir, env) {
-  const r = run("pulumi", ["stack", "output", "--json", "--show-secrets"], { cwd: dir, env });
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    return {};
-  }
-}
-
-/**
- * The rest of a stack's life with the installed package, as a user lives it after the quick start:
- * a preview with nothing to do, an in-place update (the account's other number, for the credential's
- * inboundNumber and the channel's senderNumber), the auth token rotated at Twilio (a preview names the
- * stale token, then the new one is set and updated in place), a refresh that finds nothing changed,
- * and a destroy that leaves no record in the store. Stops at the first step that fails.
- */
-function afterDeploy(dir, env, emulator, first, countRecords) {
-  const steps = [];
-  const pulumi = (argv) => run("pulumi", [...argv, "--non-interactive"], { cwd: dir, env });
-  const step = (name, check) => {
-    if (steps.some((s) => !s.ok)) return;
-    const error = check();
-    steps.push({ step: name, ok: error === undefined, error });
-  };
-  const unchanged = () => {
-    const r = pulumi(["preview", "--expect-no-changes"]);
-    return r.code === 0 ? undefined : `a preview found changes: ${r.output.slice(-1500)}`;
-  };
-  step("no-change preview", unchanged);
-  step("update", () => {
-    const set = pulumi(["config", "set", "twilioPhoneNumber", emulator.otherNumber]);
-    if (set.code !== 0) return set.output.slice(-1500);
-    const up = pulumi(["up", "--yes"]);
-    if (up.code !== 0) return up.output.slice(-3000);
-    const now = stackOutputs(dir, env);
-    if (now.credentialId !== first.credentialId || now.channelId !== first.channelId)
-      return `the update replaced a resource: ${JSON.stringify({ first, now })}`;
-    // The new number is in the state of both resources, as the store has it (read back by refresh next).
-    const state = JSON.parse(pulumi(["stack", "export"]).stdout || "{}");
-    const numbers = (state.deployment?.resources ?? [])
-      .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/smschannels:"))
-      .map((r) => r.outputs?.inboundNumber ?? r.outputs?.senderNumber);
-    if (numbers.length !== 2 || numbers.some((n) => n !== emulator.otherNumber))
-      return `the update did not reach both resources: ${JSON.stringify(numbers)}`;
-    return unchanged();
-  });
-  step("secret rotation", () => {
-    // As Twilio's console rotates an auth token: the old one is refused from then on.
-    const rotated = emulatorAdmin(run, emulator, "POST", `/accounts/${emulator.sid}/auth-token`);
-    if (rotated.status !== 201) return `the emulator did not rotate the token (${rotated.status})`;
-    emulator.token = rotated.body.authToken; // the later variants deploy with the account's current token
-    // The preview asks Twilio, so the token left in the stack's config is named before anything changes.
-    const stale = pulumi(["preview"]);
-    if (stale.code === 0) return "a preview with the rotated-out token passed";
-    if (!/authToken/.test(stale.output))
-      return `the failed preview does not name authToken: ${stale.output.slice(-1500)}`;
-    const argv = ["config", "set", "--secret", "twilioAuthToken", "--non-interactive"];
-    const set = run("pulumi", argv, { cwd: dir, env, input: emulator.token });
-    if (set.code !== 0) return set.output.slice(-1500);
-    const up = pulumi(["up", "--yes"]);
-    if (up.code !== 0) return up.output.slice(-3000);
-    const now = stackOutputs(dir, env);
-    if (now.credentialId !== first.credentialId) return "the rotation replaced the credential";
-    if (!now.secretFingerprint || now.secretFingerprint === first.secretFingerprint)
-      return "the credential's secretFingerprint did not change with its secret";
-    if (pulumi(["stack", "export"]).stdout.includes(emulator.token))
-      return "the new token is in the stack's state in clear";
-    return unchanged();
-  });
-  step("refresh", () => {
-    const r = pulumi(["refresh", "--yes"]);
-    if (r.code !== 0) return r.output.slice(-3000);
-    return unchanged();
-  });
-  step("destroy", () => {
-    const r = pulumi(["destroy", "--yes"]);
-    if (r.code !== 0) return r.output.slice(-3000);
-    const n = countRecords();
-    return typeof n === "string" ? n : n === 0 ? undefined : `${n} records left in the store after destroy`;
-  });
-  return steps;
 }
 
 /**
@@ -618,6 +541,14 @@ async function deployOnService(dir, env, emulator) {
         { key: "smschannels:storeToken", value: token.stdout.trim(), secret: true },
       ],
       database,
+      // The sandbox change: the admin's answer to the preview that named smschannels:storeToken.
+      widenToken: () => {
+        const argv = ["token", "create", "--sandbox", "*", "--scope", "write", "--scope", "runtime"];
+        const wide = run(bin, argv, { env: svcEnv });
+        return wide.code === 0
+          ? { token: wide.stdout.trim() }
+          : { error: `token create: ${wide.stderr.slice(-1500)}` };
+      },
     });
     if (fs.existsSync(path.join(dir, ".smschannels")))
       return {
@@ -668,20 +599,22 @@ function tail(file) {
 }
 
 /**
- * Records in a store's database (a SQLite file or a postgres:// URL), read in a separate process with
- * the program's own Node.js and the drivers the package brought into its node_modules; or an error.
+ * The records in a store's database (a SQLite file or a postgres:// URL) as "sandbox/kind/name", read
+ * in a separate process with the program's own Node.js and the drivers the package brought into its
+ * node_modules; or an error.
  */
 function storeRecords(dir, env, database) {
+  const sql = "SELECT sandbox || '/' || kind || '/' || name AS r FROM records ORDER BY 1";
   const code = database.startsWith("postgres")
     ? 'const { Client } = require("pg"); const c = new Client({ connectionString: process.argv[1] });' +
-      ' c.connect().then(() => c.query("SELECT count(*)::int AS n FROM records"))' +
-      ".then((r) => { console.log(r.rows[0].n); return c.end(); });"
+      ` c.connect().then(() => c.query(process.argv[2]))` +
+      ".then((r) => { console.log(JSON.stringify(r.rows.map((x) => x.r))); return c.end(); });"
     : 'const D = require("better-sqlite3"); const db = new D(process.argv[1], { readonly: true });' +
-      ' console.log(db.prepare("SELECT count(*) AS n FROM records").get().n);';
-  const r = run(path.join(env.NODE_BIN, "node"), ["-e", code, database], { cwd: dir, env });
+      " console.log(JSON.stringify(db.prepare(process.argv[2]).all().map((x) => x.r)));";
+  const r = run(path.join(env.NODE_BIN, "node"), ["-e", code, database, sql], { cwd: dir, env });
   if (r.code !== 0)
     return `could not read the store ${database.startsWith("postgres") ? "database" : "file"}: ${r.output.slice(-1000)}`;
-  return Number(r.stdout.trim());
+  return JSON.parse(r.stdout.trim());
 }
 
 async function main() {
@@ -782,7 +715,7 @@ function betterSqlite3Cell(i) {
 
 function printTable(results) {
   console.log(
-    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | source maps | up + outputs; no-change preview, update, token rotation, refresh, destroy | the same on the store service | fuller program + receiver",
+    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | source maps | up + outputs; no-change preview, update, token rotation, rename, sandbox change, undo, refresh, destroy | the same on the store service | fuller program + receiver",
   );
   const life = (u) =>
     u

@@ -12,6 +12,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 const { spawn } = require("node:child_process");
 const { stackEnv } = require("./stack-env");
+const { journey } = require("./steps");
 
 const REPO = path.resolve(__dirname, "..", "..");
 const NUMBER = "+14155550100";
@@ -73,17 +74,7 @@ function writeFullerProgram(dir) {
  */
 async function receiverJourney(dir, env, emulator, h) {
   const t0 = Date.now();
-  const steps = [];
-  const step = (name, check) => {
-    if (steps.some((s) => !s.ok)) return;
-    let error;
-    try {
-      error = check();
-    } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
-    }
-    steps.push({ step: name, ok: error === undefined, error });
-  };
+  const { steps, step } = journey();
   const program = writeFullerProgram(dir);
   const { backend, env: e } = stackEnv(env, emulator);
   delete e.SMSCHANNELS_STORE_KEY;
