@@ -1,19 +1,23 @@
 "use strict";
 // The rest of a stack's life with the installed package, after the README's deploy, as a user lives
-// it: a preview with nothing to do, an in-place update (the account's other number, for the
-// credential's inboundNumber and the channel's senderNumber), the auth token rotated at Twilio (a
-// preview names the stale token, then the new one is set and updated in place), a rename (each
-// resource's `name`: in place, same ids), a sandbox change (both resources to `staging`: replaced, the
-// old records gone; on the store service a token for `prod` alone is refused by the preview first,
-// naming smschannels:storeToken), the undo of both edits (the README's program again: back in `prod`
-// under the old names), a refresh that finds nothing changed, and a destroy that leaves no record in
-// the store. Stops at the first step that fails. The program's index.ts is put back whatever happens.
+// it: a preview with nothing to do, the policy pack the package ships (the quick start passes with
+// its one advisory; an RCS channel on the Twilio credential is refused), an in-place update (the
+// account's other number, for the credential's inboundNumber and the channel's senderNumber), the
+// auth token rotated at Twilio (a preview names the stale token, then the new one is set and updated
+// in place), a rename (each resource's `name`: in place, same ids), a sandbox change (both resources
+// to `staging`: replaced, the old records gone; on the store service a token for `prod` alone is
+// refused by the preview first, naming smschannels:storeToken), the undo of both edits (the README's
+// program again: back in `prod` under the old names), a refresh that finds nothing changed, and a
+// destroy that leaves no record in the store. Stops at the first step that fails. The program's
+// index.ts is put back whatever happens.
 const fs = require("node:fs");
 const path = require("node:path");
 const { emulatorAdmin } = require("./receiver-journey");
 const { journey } = require("./steps");
 
 const DYNAMIC = "pulumi-nodejs:dynamic/smschannels:";
+// The README's command for a pull request, from the program's folder.
+const PACK = "node_modules/pulumi-sms-channels/policy-pack";
 // The README's quick-start program opens its two resources with these lines; the edits add arguments.
 const OPENERS = {
   credential: 'new SmsApiCredential("twilio-sms", {\n',
@@ -41,6 +45,13 @@ function editProgram(code, args) {
     out = out.replace(opener, opener + lines.join(""));
   }
   return out;
+}
+
+/** The README's program with its channel made an RCS channel (still on the Twilio SMS credential). */
+function rcsChannel(code) {
+  const line = '  channel: "sms",\n';
+  if (!code.includes(line)) throw new Error(`the README's program no longer has \`${line.trim()}\``);
+  return code.replace(line, '  channel: "rcs",\n');
 }
 
 /**
@@ -71,6 +82,25 @@ function afterDeploy(o) {
       ? undefined
       : `the store holds ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
   };
+  // [policy, enforcement level] of each violation the engine reported for a preview with the pack.
+  // With --json (and this variable for previews) the engine streams its events, one JSON object a line.
+  const policyPreview = (flags) => {
+    const argv = ["preview", "--policy-pack", PACK, "--json", "--non-interactive", ...flags];
+    const r = run("pulumi", argv, {
+      cwd: dir,
+      env: { ...env, PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" },
+    });
+    const violations = r.stdout.split("\n").flatMap((line) => {
+      let e;
+      try {
+        e = JSON.parse(line);
+      } catch {
+        return []; // not an event line
+      }
+      return e?.policyEvent ? [[e.policyEvent.policyName, e.policyEvent.enforcementLevel]] : [];
+    });
+    return { ...r, violations };
+  };
   const programFile = path.join(dir, "index.ts");
   const original = fs.readFileSync(programFile, "utf8");
   let ids = { credentialId: first.credentialId, channelId: first.channelId };
@@ -88,6 +118,29 @@ function afterDeploy(o) {
 
   try {
     step("no-change preview", unchanged);
+    step("policy pack", () => {
+      // As the README runs it in a pull request: the pack the package ships, its @pulumi/policy as npm
+      // installed it. The quick start draws the pack's advisory (a marketing channel with no webhook to
+      // answer STOP), which is how this step knows the pack ran; an RCS channel on the Twilio credential
+      // is its mandatory violation. Read from the engine's event log, not its prose.
+      const clean = policyPreview(["--expect-no-changes"]);
+      if (clean.code !== 0) return `a preview with the policy pack failed: ${clean.output.slice(-2000)}`;
+      const advisory = JSON.stringify(clean.violations);
+      if (advisory !== JSON.stringify([["marketing-channel-has-opt-out", "advisory"]]))
+        return `the policy pack reported ${advisory} on the quick start, expected its one advisory`;
+      fs.writeFileSync(programFile, rcsChannel(original));
+      const rcs = policyPreview([]);
+      fs.writeFileSync(programFile, original);
+      if (rcs.code === 0)
+        return "a preview of an RCS channel on a Twilio SMS credential passed the policy pack";
+      if (
+        !rcs.violations.some(
+          ([name, level]) => name === "rcs-requires-custom-credential" && level === "mandatory",
+        )
+      )
+        return `the policy pack did not report rcs-requires-custom-credential: ${JSON.stringify(rcs.violations)}`;
+      return undefined;
+    });
     step("update", () => {
       const set = pulumi(["config", "set", "twilioPhoneNumber", emulator.otherNumber]);
       if (set.code !== 0) return set.output.slice(-1500);
@@ -188,4 +241,4 @@ function afterDeploy(o) {
   return steps;
 }
 
-module.exports = { afterDeploy, editProgram, stackOutputs };
+module.exports = { afterDeploy, editProgram, rcsChannel, stackOutputs };

@@ -6,9 +6,9 @@
 //   - type-checks the program with TypeScript 3.8 (the copy @pulumi/pulumi vendors), 4.9 and 5.x;
 //   - runs the README's deploy commands (`pulumi up`, `pulumi stack output`) against the Twilio emulator
 //     on the embedded store (which must then hold the credential and the channel), then the rest of the
-//     stack's life (test/install/lifecycle.js: a no-change preview, an in-place update, a secret
-//     rotation, a rename, a sandbox change, their undo, a refresh, a destroy that empties the store),
-//     both as `pulumi new typescript` writes the program (typescript 5 in its
+//     stack's life (test/install/lifecycle.js: a no-change preview, the policy pack, an in-place
+//     update, a secret rotation, a rename, a sandbox change, their undo, a refresh, a destroy that
+//     empties the store), both as `pulumi new typescript` writes the program (typescript 5 in its
 //     devDependencies) and with NO typescript in it (Pulumi's bundled TypeScript 3.8, which rejects the
 //     template's `module: nodenext`: that path gets the tsconfig.json the README gives for it);
 //   - installs with npm 10 and npm 11 and checks what npm says of our package, and which better-sqlite3
@@ -715,7 +715,7 @@ function betterSqlite3Cell(i) {
 
 function printTable(results) {
   console.log(
-    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | source maps | up + outputs; no-change preview, update, token rotation, rename, sandbox change, undo, refresh, destroy | the same on the store service | fuller program + receiver",
+    "variant | node | npm | @pulumi/pulumi | typescript in program | better-sqlite3 | npm lines on our package | source maps | up + outputs; no-change preview, policy pack, update, token rotation, rename, sandbox change, undo, refresh, destroy | the same on the store service | fuller program + receiver",
   );
   const life = (u) =>
     u

@@ -1,6 +1,6 @@
 /**
  * The install matrix's lifecycle (test/install/lifecycle.js) edits the README's quick-start program as a
- * user would for the rename and the sandbox change. If the README's program changes shape, this says so
+ * user would for the rename, the sandbox change and the policy pack's violation. If the README's program changes shape, this says so
  * here, in seconds, instead of as a failed step 20 minutes into CI.
  */
 import path from "node:path";
@@ -9,8 +9,9 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const { readmeBlocks } = require("../install/readme.js") as {
   readmeBlocks: (file: string) => { kind: string; name: string; code: string }[];
 };
-const { editProgram } = require("../install/lifecycle.js") as {
+const { editProgram, rcsChannel } = require("../install/lifecycle.js") as {
   editProgram: (code: string, args: Record<string, Record<string, string>>) => string;
+  rcsChannel: (code: string) => string;
 };
 
 const program = (): string => {
@@ -40,4 +41,11 @@ test("a program without the quick start's resources is refused by name, not edit
   expect(() => editProgram(other, { credential: { name: "x" } })).toThrow(
     /no longer has `new SmsApiCredential\("twilio-sms", \{`/,
   );
+});
+
+test("the README's channel can be made an RCS channel on the same credential, for the policy pack's violation", () => {
+  const rcs = rcsChannel(program());
+  expect(rcs).toContain('  channel: "rcs",\n  messageType: "marketing",\n  apiCredential: sms,\n');
+  expect(rcs).not.toContain('channel: "sms"');
+  expect(() => rcsChannel(rcs)).toThrow(/no longer has `channel: "sms",`/);
 });
