@@ -1,4 +1,5 @@
 import path from "node:path";
+import { isLoopbackHost } from "../contract/formats";
 import { VALIDATION_MODES, type ValidationMode } from "../contract/records";
 import { ProviderError, type ProviderErrorOptions } from "./errors";
 
@@ -20,7 +21,7 @@ export interface ConfigSource {
   get(key: string): string | undefined;
 }
 
-const KEYS = {
+export const KEYS = {
   storeUrl: "SMSCHANNELS_STORE_URL",
   storeToken: "SMSCHANNELS_STORE_TOKEN",
   storePath: "SMSCHANNELS_STORE_PATH",
@@ -88,6 +89,15 @@ export function resolveSettings(
     );
   }
   const storeUrl = checkUrl("storeUrl", read("storeUrl"));
+  // The bearer token goes with every request: said here, so a preview stops on it too (the store
+  // client refuses the same URL, but only once a write opens it).
+  const storeHost = storeUrl ? new URL(storeUrl) : undefined;
+  if (storeHost?.protocol === "http:" && !isLoopbackHost(storeHost.hostname)) {
+    throw new ConfigError(
+      "storeUrl",
+      `http:// to ${storeHost.hostname} would send the store token in clear text: use https:// (http:// is for loopback hosts only)`,
+    );
+  }
   const storeToken = read("storeToken");
   const storeKey = read("storeKey");
   const twilioApiUrl = checkUrl("twilioApiUrl", read("twilioApiUrl"));

@@ -4,6 +4,8 @@
  * resource already holds in the store, a store token without the scope or sandbox the resource needs.
  */
 import { StoreError } from "../../store/errors";
+import { KEYS } from "../config";
+import { ProviderError } from "../errors";
 import type { RecordKind } from "../../store/types";
 import { ALL_SANDBOXES, type TokenInfo, type TokenScope } from "../../store/tokens/model";
 import type { CheckFailure } from "../schema/check";
@@ -87,9 +89,9 @@ export async function tokenFailures(
   try {
     token = await ctx.tokenInfo();
   } catch (e) {
-    // A refused token (401) is worth saying now; an unreachable service is for the write to report.
-    if (StoreError.is(e, "UNAUTHORIZED")) return [{ property: "smschannels:storeToken", reason: e.message }];
-    return [];
+    // A service that cannot be used stops the preview, before anything is written: a refused token,
+    // a missing one, a URL that does not answer. Asked once per provider process, so one slow failure.
+    return storeUnusable(e);
   }
   if (!token) return [];
   const sandboxOk = token.sandbox === ALL_SANDBOXES || token.sandbox === sandbox;
@@ -99,9 +101,28 @@ export async function tokenFailures(
     ? `lacks the ${missing.map((m) => `"${m}"`).join(" and ")} scope${missing.length > 1 ? "s" : ""}`
     : `is for sandbox "${token.sandbox}", not "${sandbox}"`;
   return [
-    {
-      property: "smschannels:storeToken",
-      reason: `the store token (id ${token.id}) ${what}, which this ${type} needs (${why}). An admin of the store service makes one, with SMSCHANNELS_STORE_DATABASE set to its database: npx pulumi-sms-channels-store token create --sandbox ${sandbox} ${scopes.map((s) => `--scope ${s}`).join(" ")}`,
-    },
+    configFailure(
+      "storeToken",
+      `the store token (id ${token.id}) ${what}, which this ${type} needs (${why}). An admin of the store service makes one, with SMSCHANNELS_STORE_DATABASE set to its database: npx pulumi-sms-channels-store token create --sandbox ${sandbox} ${scopes.map((s) => `--scope ${s}`).join(" ")}`,
+    ),
   ];
+}
+
+/**
+ * A failure of the provider's configuration rather than of an input: no property, so the engine says
+ * "has a problem: smschannels:storeToken (or SMSCHANNELS_STORE_TOKEN): …" instead of "property
+ * smschannels:storeToken value {<nil>} has a problem", which reads as if the key were unset.
+ */
+export function configFailure(key: keyof typeof KEYS, reason: string): CheckFailure {
+  return { property: "", reason: `smschannels:${key} (or ${KEYS[key]}): ${reason}` };
+}
+
+/** Why the store service cannot be used, on the setting to fix; [] for errors a write reports better. */
+function storeUnusable(e: unknown): CheckFailure[] {
+  if (ProviderError.is(e, "INVALID_CONFIG")) return [{ property: "", reason: e.message }];
+  if (StoreError.is(e, "UNAUTHORIZED")) return [configFailure("storeToken", e.message)];
+  if (StoreError.is(e, "UNAVAILABLE")) return [configFailure("storeUrl", e.message)];
+  if (StoreError.is(e, "INVALID_INPUT") && (e.field === "storeUrl" || e.field === "storeToken"))
+    return [configFailure(e.field, e.message.replace(/^store(Url|Token): /, ""))];
+  return [];
 }

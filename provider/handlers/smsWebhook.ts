@@ -237,12 +237,14 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs, WebhookState>({
     "attachToMessagingService",
     "validation",
   ],
-  // The base URL is a setting, known in every preview; the credential lookup waits for a known id.
+  // The credential lookup waits for a known id.
   checkNeeds: ["sandbox"],
+
+  // A setting, known in every preview: said before the store or Twilio is asked anything.
+  checkSettings: (ctx) => (ctx.settings.webhookBaseUrl ? [] : [NO_BASE_URL]),
 
   async checkKnown(ctx, v) {
     const failures: CheckFailure[] = [];
-    if (!ctx.settings.webhookBaseUrl) failures.push(NO_BASE_URL);
     // A bare id, or a credential resource that could not say how it signs in: ask the store.
     const needsStore = !v.apiCredentialType || (v.apiCredentialType === "twilio-sms" && !v.apiCredentialAuth);
     const guard = ["apiCredentialId", "payloadMapping", "twilioAuthToken", "verification"];

@@ -146,7 +146,11 @@ test("a wrong token gives a clear 401 error; a token of another sandbox a clear 
   // Preview (the check before any write) learns the token's sandbox from GET /v1/token.
   const r403 = expectFailure(await elsewhere.preview());
   const said = diagnostics(r403, "error");
-  expect(said).toMatch(/property smschannels:storeToken .* is for sandbox "team-b", not "team-a"/);
+  expect(said).toMatch(
+    /smschannels:storeToken \(or SMSCHANNELS_STORE_TOKEN\): .* is for sandbox "team-b", not "team-a"/,
+  );
+  // A setting, not an input: the engine must not print it as an input whose value is unset.
+  expect(said).not.toContain("{<nil>}");
   expect(r403.output).not.toContain(otherSandbox);
   // The command it prints works as printed, run by an admin with the service's database.
   const command = /npx pulumi-sms-channels-store token create [^\n"]*/.exec(said)?.[0];
@@ -158,4 +162,24 @@ test("a wrong token gives a clear 401 error; a token of another sandbox a clear 
   }).trim();
   await elsewhere.setConfig("smschannels:storeToken", made, true);
   expectSuccess(await elsewhere.preview());
+});
+
+test("a store URL that does not answer, or http:// to another host, stops the preview naming smschannels:storeUrl", async () => {
+  const closed = `http://127.0.0.1:${await freePort()}`;
+  for (const [url, says] of [
+    [
+      closed,
+      /smschannels:storeUrl \(or SMSCHANNELS_STORE_URL\): the store service at http:\/\/127\.0\.0\.1:\d+ could not be reached/,
+    ],
+    [
+      "http://10.1.2.3:8787",
+      /smschannels:storeUrl \(or SMSCHANNELS_STORE_URL\): http:\/\/ to 10\.1\.2\.3 would send the store token in clear text: use https:\/\//,
+    ],
+  ] as const) {
+    const s = await serviceStack(`unusable-${stacks.length}`, "team-a", writeToken, 1);
+    await s.setConfig("smschannels:storeUrl", url);
+    const r = expectFailure(await s.preview());
+    expect(diagnostics(r, "error")).toMatch(says);
+    expect(r.output).not.toContain(writeToken);
+  }
 });

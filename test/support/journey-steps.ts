@@ -293,7 +293,9 @@ export function defineJourney(
         for (const c of cases) {
           await stack.setConfig("smschannels:storeToken", c.token, true);
           const said = errors(expectFailure(await stack.preview())).map((e) => e.message);
-          expect(said.join("\n")).toMatch(new RegExp(`property smschannels:storeToken .*${c.says.source}`));
+          expect(said.join("\n")).toMatch(
+            new RegExp(`smschannels:storeToken \\(or SMSCHANNELS_STORE_TOKEN\\): .*${c.says.source}`),
+          );
         }
       } finally {
         await stack.setConfig("smschannels:storeToken", full, true);

@@ -619,6 +619,26 @@ describe("resolveSettings", () => {
     expect(e.key).toBe(key);
   });
 
+  it("refuses a store URL that would send the token in clear text; http:// to loopback is fine", () => {
+    for (const bad of ["http://10.1.2.3:8787", "http://store.example.com", "http://[fd00::1]/"]) {
+      const e = configError(() => resolveSettings(config({ "smschannels:storeUrl": bad }), {}, project));
+      expect(e.key).toBe("storeUrl");
+      expect(e.message).toMatch(
+        /^smschannels:storeUrl \(or SMSCHANNELS_STORE_URL\): http:\/\/ to .* clear text: use https:\/\//,
+      );
+    }
+    for (const fine of [
+      "http://127.0.0.1:8787",
+      "http://localhost:8787/",
+      "http://[::1]:8787",
+      "https://10.1.2.3",
+    ]) {
+      expect(resolveSettings(config({ "smschannels:storeUrl": fine }), {}, project).storeUrl).toBe(
+        fine.replace(/\/+$/, ""),
+      );
+    }
+  });
+
   it("refuses a URL carrying credentials without echoing them", () => {
     const password = hex(12);
     const e = configError(() =>
