@@ -107,7 +107,7 @@ export interface RecordResourceSpec<V extends BaseInputs, O extends RecordOutput
   outputs?(ctx: ProviderContext, v: V, record: StoredRecord): StateProps<V, O>;
   /** Refreshed outputs from the stored record. */
   readProps(ctx: ProviderContext, record: StoredRecord): StateProps<V, O>;
-  /** Side effects after the record is written (attach a webhook); may add outputs. Undone by `afterDelete`. */
+  /** Side effects after the record is written (attach a webhook); may add outputs. Undone by `beforeDelete`. */
   afterWrite?(
     ctx: ProviderContext,
     v: V,
@@ -115,7 +115,12 @@ export interface RecordResourceSpec<V extends BaseInputs, O extends RecordOutput
     phase: "create" | "update",
     olds: Inputs | undefined,
   ): Promise<Inputs | void>;
-  afterDelete?(ctx: ProviderContext, props: Inputs): Promise<void>;
+  /**
+   * Undoes `afterWrite`'s side effects (detach a webhook) before the record is deleted, so a failure
+   * leaves both in place and the delete can simply be retried. Must do nothing when there is nothing
+   * left to undo: a retry after a crash between it and the store delete runs it again.
+   */
+  beforeDelete?(ctx: ProviderContext, props: Inputs): Promise<void>;
 }
 
 /**
@@ -315,11 +320,30 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
       const store = await ctx.store();
       const sandbox = String(props["sandbox"] ?? DEFAULT_SANDBOX);
       const seen = Number(props["recordVersion"]);
+      // State written before versions were kept deletes as before.
+      const expectedVersion = Number.isInteger(seen) && seen >= 1 ? seen : undefined;
+      if (spec.beforeDelete) {
+        // The side effects go first: undone after the record, a failure (Twilio down) left the
+        // service calling a webhook the receiver no longer knew, until a retry. Only when the delete
+        // below will go ahead: a record taken over by a newer instance is that one's (its service
+        // must keep calling it), and one changed outside Pulumi is refused for the conflict, which
+        // must leave the webhook working. Someone may still change the record between this read and
+        // the delete: the delete is then refused with the side effects undone, and the retry the
+        // error asks for converges (the undo finds nothing left to do), as after a crash between the
+        // two. A record gone already is undone all the same: nothing else will put the service back.
+        const current = await store.get(sandbox, spec.kind, id).catch((e: unknown) => {
+          throw storeFailure(spec.type, e);
+        });
+        const goesAhead =
+          !current ||
+          (!takenOver(current, props) &&
+            (expectedVersion === undefined || current.version === expectedVersion));
+        if (goesAhead) await spec.beforeDelete(ctx, props);
+      }
       try {
         await store.delete(sandbox, spec.kind, id, {
           actor: ctx.actor,
-          // State written before versions were kept deletes as before.
-          ...(Number.isInteger(seen) && seen >= 1 ? { expectedVersion: seen } : {}),
+          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
         });
       } catch (e) {
         if (!StoreError.is(e, "CONFLICT")) throw storeFailure(spec.type, e);
@@ -342,7 +366,6 @@ export function recordHandlers<V extends BaseInputs, O extends RecordOutputs>(
           e,
         );
       }
-      await spec.afterDelete?.(ctx, props);
     },
   };
 }

@@ -297,8 +297,8 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs, WebhookState>({
     return attachmentOf(olds);
   },
 
-  async afterDelete(ctx, props) {
-    // The record is gone (the store refused nothing): now put the service's earlier URL back.
+  async beforeDelete(ctx, props) {
+    // The service's earlier URL back while the record still answers: a failure leaves both in place.
     await detach(ctx, props, String(props["sandbox"] ?? DEFAULT_SANDBOX), String(props["recordId"] ?? ""));
   },
 

@@ -11,7 +11,7 @@ import { ProviderContext, type ContextSeams } from "../../provider/handlers/cont
 import { resolveSettings } from "../../provider/config";
 import type { CredentialStore } from "../../store/types";
 import { smsApiCredential } from "../../provider/handlers/smsApiCredential";
-import { TwilioEmulator, type AddServiceOptions } from "../twilio-emulator";
+import { TwilioEmulator, type AddServiceOptions, type SeededAccount } from "../twilio-emulator";
 import type { TestServer } from "./http-server";
 import { startReceiverHealthStub } from "./receiver-stub";
 
@@ -91,13 +91,13 @@ export function twilioAccount(h: Harness, service: AddServiceOptions = {}) {
 export async function storedTwilioCredential(
   h: Harness,
   service: AddServiceOptions = {},
-): Promise<{ id: string; number: string; serviceSid: string }> {
+): Promise<{ id: string; number: string; serviceSid: string; account: SeededAccount }> {
   const { account, service: seeded, number } = twilioAccount(h, service);
   const { id } = await smsApiCredential.create(
     h.ctx,
     twilioCredentialInputs(unique("cred"), account, { messagingServiceSid: seeded.sid }),
   );
-  return { id, number, serviceSid: seeded.sid };
+  return { id, number, serviceSid: seeded.sid, account };
 }
 
 /** Inputs of an SmsApiCredential of `account` that signs in with its auth token. */

@@ -2,7 +2,8 @@
  * What a create leaves when a step fails, through the handlers on the real SQLite store and the
  * Twilio emulator: a side effect that fails after the write undoes the write (SmsWebhook's attach);
  * a check that fails before it (a refused sample message, a sender the account does not own)
- * writes nothing. Either way a retried `up` starts clean.
+ * writes nothing. Either way a retried `up` starts clean. And what a delete leaves: SmsWebhook puts
+ * its service back before its record goes, so a failure leaves both and a retried delete converges.
  */
 import { randomBytes } from "node:crypto";
 import { channelConfiguration } from "../../provider/handlers/channelConfiguration";
@@ -36,8 +37,10 @@ async function nothingNamed(kind: RecordKind, name: string): Promise<void> {
 /** A twilio-sms credential whose messaging service has a URL of its own, to be kept or restored. */
 async function attachable() {
   const c = await storedTwilioCredential(h, { inboundRequestUrl: "https://old.example.com/in" });
-  return { serviceSid: c.serviceSid, credentialId: c.id };
+  return { serviceSid: c.serviceSid, credentialId: c.id, account: c.account };
 }
+
+const inboundUrl = (serviceSid: string) => h.twilio.getService(serviceSid)?.inboundRequestUrl;
 
 /** An inbound webhook that attaches to the credential's messaging service. */
 function attachedWebhook(name: string, credentialId: string) {
@@ -80,6 +83,69 @@ describe("SmsWebhook: attaching to the messaging service", () => {
     expect(h.twilio.pendingFaults()).toHaveLength(0);
     await nothingNamed("webhook", name);
     expect(h.twilio.getService(serviceSid)?.inboundRequestUrl).toBe("https://old.example.com/in");
+  });
+});
+
+describe("SmsWebhook: a delete puts the service back before it deletes the record", () => {
+  /** An attached webhook, with the state its create gave. */
+  async function attachedOne() {
+    const { serviceSid, credentialId, account } = await attachable();
+    const { id, outs } = await attachedWebhook(unique("hook"), credentialId);
+    expect(inboundUrl(serviceSid)).toBe(outs["webhookUrl"]);
+    return { id, state: outs, serviceSid, account, webhookUrl: outs["webhookUrl"] };
+  }
+
+  it("Twilio failing: the delete fails with the record and the attachment in place; the retry restores and deletes", async () => {
+    const { id, state, serviceSid, webhookUrl } = await attachedOne();
+    h.twilio.injectFault({ kind: "status", status: 503, times: 50, match: { path: /^\/v1\/Services\// } });
+    await expect(smsWebhook.delete(h.ctx, id, state)).rejects.toThrow(/20503/);
+    // The receiver still knows the webhook the service calls: no inbound STOP is lost meanwhile.
+    expect(await h.store.get("prod", "webhook", id)).toBeDefined();
+    expect(inboundUrl(serviceSid)).toBe(webhookUrl);
+
+    h.twilio.clearFaults();
+    await smsWebhook.delete(h.ctx, id, state);
+    expect(inboundUrl(serviceSid)).toBe("https://old.example.com/in");
+    expect(await h.store.get("prod", "webhook", id)).toBeUndefined();
+  });
+
+  it("a record changed outside Pulumi: the delete is refused for the conflict and the service keeps the webhook", async () => {
+    const { id, state, serviceSid, webhookUrl } = await attachedOne();
+    const record = (await h.store.get("prod", "webhook", id))!;
+    await h.store.update(
+      "prod",
+      "webhook",
+      id,
+      record.version,
+      { data: { ...record.data, defaultReply: "edited by hand" } },
+      { actor: "test" },
+    );
+    await expect(smsWebhook.delete(h.ctx, id, state)).rejects.toThrow(/changed outside Pulumi.*\[CONFLICT\]/);
+    expect(inboundUrl(serviceSid)).toBe(webhookUrl);
+    expect(await h.store.get("prod", "webhook", id)).toBeDefined();
+
+    // As the error says: a refresh takes the change into the state, then the delete goes through.
+    const { props } = await smsWebhook.read(h.ctx, id, state);
+    await smsWebhook.delete(h.ctx, id, props);
+    expect(inboundUrl(serviceSid)).toBe("https://old.example.com/in");
+    expect(await h.store.get("prod", "webhook", id)).toBeUndefined();
+  });
+
+  it("a crash between the two steps (service put back, record left): the retry deletes the record", async () => {
+    const { id, state, serviceSid, account } = await attachedOne();
+    // What the first attempt did before the crash, through Twilio's own API.
+    const put = await fetch(`${h.twilio.url}/v1/Services/${serviceSid}`, {
+      method: "POST",
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${account.sid}:${account.authToken}`).toString("base64")}`,
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ InboundRequestUrl: "https://old.example.com/in" }).toString(),
+    });
+    expect(put.status).toBe(200);
+    await smsWebhook.delete(h.ctx, id, state);
+    expect(inboundUrl(serviceSid)).toBe("https://old.example.com/in");
+    expect(await h.store.get("prod", "webhook", id)).toBeUndefined();
   });
 });
 
