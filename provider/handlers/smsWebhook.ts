@@ -2,10 +2,13 @@ import type { StoredRecord } from "../../store/types";
 import type { CheckFailure } from "../schema/check";
 import { resolveKeywords } from "../../contract/keywords";
 import type { SmsWebhookInputs } from "../schema/smsWebhook";
+import { ProviderError } from "../errors";
+import { classifyTwilioError, describeTwilioFailure, type TwilioFailure } from "../twilio/errors";
 import { serviceUrl, setServiceUrl, type ServiceUrlField } from "../twilio/services";
 import type { SmsWebhookOutputs } from "../resources/outputs";
 import { anyUnknown, InputError, pick, storedFields, type Inputs } from "./common";
 import type { ProviderContext } from "./context";
+import { warn } from "./log";
 import { missingCredential, storedCredential, twilioAuthOfStored } from "./credentials";
 import { probeReceiver, receiverCommand } from "./receiver";
 import { recordHandlers, type Keys, type State, type StateProps } from "./record";
@@ -200,6 +203,11 @@ function attachmentOf(olds: Inputs | undefined): Inputs {
     : {};
 }
 
+/** What Twilio answered, when a call of services.ts failed with an answer from it. */
+function twilioFailureOf(e: unknown): TwilioFailure | undefined {
+  return ProviderError.is(e, "TWILIO_REJECTED") ? classifyTwilioError(e.cause) : undefined;
+}
+
 /** Puts the service's earlier URL back, unless someone pointed it elsewhere since. */
 async function detach(ctx: ProviderContext, props: Inputs, sandbox: string, id: string): Promise<void> {
   const serviceSid = props["attachedServiceSid"];
@@ -209,8 +217,18 @@ async function detach(ctx: ProviderContext, props: Inputs, sandbox: string, id: 
   const client = ctx.validator.client(await twilioAuthOfStored(ctx, credential));
   const field = fieldFor(props["type"] === "feedback" ? "feedback" : "inbound");
   const url = webhookUrl(ctx, sandbox, id);
-  if ((await serviceUrl(client, serviceSid, field)) === url) {
-    await setServiceUrl(client, serviceSid, field, String(props["previousServiceUrl"] ?? ""));
+  try {
+    if ((await serviceUrl(client, serviceSid, field)) === url) {
+      await setServiceUrl(client, serviceSid, field, String(props["previousServiceUrl"] ?? ""));
+    }
+  } catch (e) {
+    const failure = twilioFailureOf(e);
+    if (failure?.kind !== "not-found") throw e;
+    // The service was deleted in Twilio: nothing calls the webhook any more and there is nothing to
+    // put back. Failing would keep the webhook undeletable for good; say so instead and go on.
+    warn(
+      `${TYPE} ${String(props["name"] ?? id)}: Messaging Service ${serviceSid} no longer exists in Twilio (${describeTwilioFailure(failure)}); there is no earlier ${field} to put back, so this goes on without it`,
+    );
   }
 }
 

@@ -162,6 +162,11 @@ export class TwilioEmulator implements AdminTarget {
     return this.state.addService(accountSid, opts);
   }
 
+  /** Deletes the service: Twilio answers 404 (20404) for it from then on. */
+  removeService(serviceSid: string): void {
+    this.state.removeService(serviceSid);
+  }
+
   addServicePhoneNumber(serviceSid: string, phoneNumber: string): SeededNumber {
     return this.state.addServicePhoneNumber(serviceSid, phoneNumber);
   }

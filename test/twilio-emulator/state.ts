@@ -354,6 +354,16 @@ export class EmulatorState {
   }
 
   /** Puts a number of the service's account into its sender pool, making it an incoming number first. */
+  /** Deletes the service, as the console does: its numbers go back to the account, out of any service. */
+  removeService(serviceSid: string): void {
+    this.requireService(serviceSid);
+    this.services.delete(serviceSid);
+    for (const n of this.servicePhoneNumbers(serviceSid)) {
+      n.serviceSid = null;
+      n.dateAddedToService = null;
+    }
+  }
+
   addServicePhoneNumber(serviceSid: string, phoneNumber: string): SeededNumber {
     const service = this.requireService(serviceSid);
     let number = this.findNumber(phoneNumber);

@@ -131,6 +131,23 @@ describe("SmsWebhook: a delete puts the service back before it deletes the recor
     expect(await h.store.get("prod", "webhook", id)).toBeUndefined();
   });
 
+  it("a Messaging Service deleted in Twilio: nothing to put back, the delete goes on with a warning", async () => {
+    const { id, state, serviceSid } = await attachedOne();
+    h.twilio.removeService(serviceSid);
+    const warned = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      await smsWebhook.delete(h.ctx, id, state);
+      expect(warned.mock.calls.map((c) => String(c[0]))).toEqual([
+        expect.stringMatching(
+          new RegExp(`Messaging Service ${serviceSid} no longer exists in Twilio \\(Twilio error 20404 `),
+        ),
+      ]);
+    } finally {
+      warned.mockRestore();
+    }
+    expect(await h.store.get("prod", "webhook", id)).toBeUndefined();
+  });
+
   it("a crash between the two steps (service put back, record left): the retry deletes the record", async () => {
     const { id, state, serviceSid, account } = await attachedOne();
     // What the first attempt did before the crash, through Twilio's own API.

@@ -444,6 +444,16 @@ describe("Messaging Services (v1)", () => {
     expect(twilio.getService(serviceSid)).toBeDefined();
   });
 
+  it("removeService deletes it, as the console does: 404/20404 from then on, its numbers back in no service", async () => {
+    twilio.removeService(serviceSid);
+    expect(twilio.getService(serviceSid)).toBeUndefined();
+    expectTwilioError(await api(`/v1/Services/${serviceSid}`, { auth: tokenOf(account) }), 404, 20404);
+    // The account keeps the number, which another service may now take.
+    const next = twilio.addService(account.sid).sid;
+    expect(twilio.addServicePhoneNumber(next, "+15005550004").phoneNumber).toBe("+15005550004");
+    expect(() => twilio.removeService(serviceSid)).toThrow(/no emulated Messaging Service/);
+  });
+
   it("lists the service's phone numbers with the v1 envelope, paging through next_page_url", async () => {
     let next: string | null = `/v1/Services/${serviceSid}/PhoneNumbers?PageSize=2`;
     const seen: unknown[] = [];
