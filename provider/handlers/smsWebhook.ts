@@ -208,8 +208,44 @@ function twilioFailureOf(e: unknown): TwilioFailure | undefined {
   return ProviderError.is(e, "TWILIO_REJECTED") ? classifyTwilioError(e.cause) : undefined;
 }
 
+/**
+ * Twilio refused the credential while a service was being put back. A bare 20003 naming the field
+ * left every destroy failing with no way out given, so the error says what to do: the current
+ * secret on the credential, or, when the account is gone for good, how to take the webhook out of
+ * the stack (the URN from state when the resource class wrote one).
+ */
+function credentialRefused(
+  e: unknown,
+  failure: TwilioFailure,
+  credential: StoredRecord,
+  props: Inputs,
+  where: { sandbox: string; id: string; serviceSid: string; op: "delete" | "update" },
+): ProviderError {
+  const name = String(props["name"] ?? where.id);
+  const secret =
+    typeof credential.data["apiKeySid"] === "string" ? "apiKeySid and apiKeySecret" : "authToken";
+  const urn =
+    typeof props["ownerUrn"] === "string" ? props["ownerUrn"] : "<its URN, from `pulumi stack --show-urns`>";
+  const rotated = `If the credential's ${secret} was changed in Twilio: set the current one on SmsApiCredential "${credential.name}", run \`pulumi up\`, then run the ${where.op} again.`;
+  const gone =
+    where.op === "delete"
+      ? ` If the account is gone for good: remove the webhook from the stack with \`pulumi state delete '${urn}'\`; its record (webhook "${name}", id ${where.id}, sandbox "${where.sandbox}") is then left in the store, where it keeps credential "${credential.name}" in use until it is deleted there.`
+      : "";
+  return new ProviderError(
+    "TWILIO_REJECTED",
+    `${TYPE} ${name}: attachToMessagingService: Twilio refused credential "${credential.name}" of account ${String(credential.data["accountSid"])} (${describeTwilioFailure(failure)}), so Messaging Service ${where.serviceSid} still points at this webhook${where.op === "delete" ? " and nothing was deleted" : ""}. ${rotated}${gone}`,
+    { cause: e },
+  );
+}
+
 /** Puts the service's earlier URL back, unless someone pointed it elsewhere since. */
-async function detach(ctx: ProviderContext, props: Inputs, sandbox: string, id: string): Promise<void> {
+async function detach(
+  ctx: ProviderContext,
+  props: Inputs,
+  sandbox: string,
+  id: string,
+  op: "delete" | "update",
+): Promise<void> {
   const serviceSid = props["attachedServiceSid"];
   if (typeof serviceSid !== "string" || typeof props["apiCredentialId"] !== "string") return;
   const credential = await storedCredential(ctx, TYPE, sandbox, props["apiCredentialId"]);
@@ -223,6 +259,8 @@ async function detach(ctx: ProviderContext, props: Inputs, sandbox: string, id: 
     }
   } catch (e) {
     const failure = twilioFailureOf(e);
+    if (failure?.kind === "auth")
+      throw credentialRefused(e, failure, credential, props, { sandbox, id, serviceSid, op });
     if (failure?.kind !== "not-found") throw e;
     // The service was deleted in Twilio: nothing calls the webhook any more and there is nothing to
     // put back. Failing would keep the webhook undeletable for good; say so instead and go on.
@@ -309,7 +347,7 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs, WebhookState>({
     const wasAttached = olds?.["attachedServiceSid"] !== undefined;
     if (v.attachToMessagingService && (phase === "create" || !wasAttached)) return attach(ctx, v, record);
     if (!v.attachToMessagingService && wasAttached && olds) {
-      await detach(ctx, olds, v.sandbox, record.id);
+      await detach(ctx, olds, v.sandbox, record.id, "update");
       return {};
     }
     return attachmentOf(olds);
@@ -317,7 +355,8 @@ export const smsWebhook = recordHandlers<SmsWebhookInputs, WebhookState>({
 
   async beforeDelete(ctx, props) {
     // The service's earlier URL back while the record still answers: a failure leaves both in place.
-    await detach(ctx, props, String(props["sandbox"] ?? DEFAULT_SANDBOX), String(props["recordId"] ?? ""));
+    const sandbox = String(props["sandbox"] ?? DEFAULT_SANDBOX);
+    await detach(ctx, props, sandbox, String(props["recordId"] ?? ""), "delete");
   },
 
   readProps: (ctx, record): Props => ({

@@ -17,6 +17,7 @@ import {
   freshNumber,
   startHarness,
   storedTwilioCredential,
+  twilioAccount,
   twilioCredentialInputs,
   unique,
   urnOf,
@@ -145,6 +146,46 @@ describe("SmsWebhook: a delete puts the service back before it deletes the recor
     } finally {
       warned.mockRestore();
     }
+    expect(await h.store.get("prod", "webhook", id)).toBeUndefined();
+  });
+
+  it("Twilio refusing the credential (20003): the error states the way out, and the first one works", async () => {
+    const { account, service } = twilioAccount(h, { inboundRequestUrl: "https://old.example.com/in" });
+    const credName = unique("cred");
+    const credInputs = twilioCredentialInputs(credName, account, { messagingServiceSid: service.sid });
+    const credential = await smsApiCredential.create(h.ctx, credInputs);
+    const name = unique("hook");
+    const { id, outs } = await attachedWebhook(name, credential.id);
+    const newToken = h.twilio.rotateAuthToken(account.sid);
+
+    const err = await smsWebhook.delete(h.ctx, id, outs).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(err?.code).toBe("TWILIO_REJECTED");
+    expect(err?.message).toContain(
+      `SmsWebhook ${name}: attachToMessagingService: Twilio refused credential "${credName}" of account ${account.sid} (Twilio error 20003 `,
+    );
+    expect(err?.message).toContain(
+      `so Messaging Service ${service.sid} still points at this webhook and nothing was deleted. If the credential's authToken was changed in Twilio: set the current one on SmsApiCredential "${credName}", run \`pulumi up\`, then run the delete again.`,
+    );
+    expect(err?.message).toContain(
+      `If the account is gone for good: remove the webhook from the stack with \`pulumi state delete '${urnOf("SmsWebhook", name)}'\`; its record (webhook "${name}", id ${id}, sandbox "prod") is then left in the store`,
+    );
+    expect(err?.message).not.toContain(account.authToken);
+    expect(err?.message).not.toContain(newToken);
+    expect(await h.store.get("prod", "webhook", id)).toBeDefined();
+    expect(inboundUrl(service.sid)).toBe(outs["webhookUrl"]);
+
+    // The way out for a changed token: the current one on the credential, then the delete again.
+    await smsApiCredential.update(
+      h.ctx,
+      credential.id,
+      { ...credInputs, ...credential.outs },
+      { ...credInputs, authToken: newToken },
+    );
+    await smsWebhook.delete(h.ctx, id, outs);
+    expect(inboundUrl(service.sid)).toBe("https://old.example.com/in");
     expect(await h.store.get("prod", "webhook", id)).toBeUndefined();
   });
 
