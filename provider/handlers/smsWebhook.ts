@@ -215,6 +215,7 @@ function twilioFailureOf(e: unknown): TwilioFailure | undefined {
  * the stack (the URN from state when the resource class wrote one).
  */
 function credentialRefused(
+  ctx: ProviderContext,
   e: unknown,
   failure: TwilioFailure,
   credential: StoredRecord,
@@ -229,7 +230,7 @@ function credentialRefused(
   const rotated = `If the credential's ${secret} was changed in Twilio: set the current one on SmsApiCredential "${credential.name}", run \`pulumi up\`, then run the ${where.op} again.`;
   const gone =
     where.op === "delete"
-      ? ` If the account is gone for good: remove the webhook from the stack with \`pulumi state delete '${urn}'\`; its record (webhook "${name}", id ${where.id}, sandbox "${where.sandbox}") is then left in the store, where it keeps credential "${credential.name}" in use until it is deleted there.`
+      ? ` If the account is gone for good: remove the webhook from the stack with \`pulumi state delete '${urn}'\`; its record (webhook "${name}", id ${where.id}, sandbox "${where.sandbox}") is then left in the store, where it keeps credential "${credential.name}" in use until it is deleted there: npx pulumi-sms-channels-store records delete --database ${ctx.settings.storeUrl ? "<the service's database>" : ctx.settings.storePath} --sandbox ${where.sandbox} --kind webhook ${where.id}`
       : "";
   return new ProviderError(
     "TWILIO_REJECTED",
@@ -260,7 +261,7 @@ async function detach(
   } catch (e) {
     const failure = twilioFailureOf(e);
     if (failure?.kind === "auth")
-      throw credentialRefused(e, failure, credential, props, { sandbox, id, serviceSid, op });
+      throw credentialRefused(ctx, e, failure, credential, props, { sandbox, id, serviceSid, op });
     if (failure?.kind !== "not-found") throw e;
     // The service was deleted in Twilio: nothing calls the webhook any more and there is nothing to
     // put back. Failing would keep the webhook undeletable for good; say so instead and go on.

@@ -15,6 +15,7 @@ import { TokenService } from "../tokens/service";
 import { keyFileFor, readKeyFile } from "../embedded";
 import { isPostgresUrl, openServiceDatabase, type ServiceDatabase } from "./database";
 import { jsonLogger } from "./log";
+import { isRecordKind, records } from "./records-cli";
 import { DEFAULT_RATE_LIMIT, StoreServer } from "./server";
 
 export const USAGE = `Usage:
@@ -33,13 +34,17 @@ export const USAGE = `Usage:
       --allow-private-vendor-hosts (or SMSCHANNELS_ALLOW_PRIVATE_VENDOR_HOSTS=true) allows them.
   pulumi-sms-channels-store consents list --database <db> --sandbox <name> [--number <E.164>] [--json]
   pulumi-sms-channels-store messages show --database <db> --sandbox <name> <message-id>
+  pulumi-sms-channels-store records list   --database <db> --sandbox <name> [--kind <kind>] [--json]
+  pulumi-sms-channels-store records delete --database <db> --sandbox <name> --kind <kind> <record-id>
+      kinds: api-credential, webhook, channel-configuration. For a record a stack no longer holds
+      (after \`pulumi state delete\`); a record still referred to is refused (IN_USE).
   pulumi-sms-channels-store rekey   --database <postgres://...|./store.db> [--batch-size 100]
       re-seals every secret with the first key of SMSCHANNELS_STORE_KEY (for an embedded store
       without it: the key file beside the store), then retires the others: they can be removed.
 
 Environment:
   SMSCHANNELS_STORE_KEY       base64 32-byte key(s), newest first, comma-separated (serve: required;
-                              receive: else the key file beside a SQLite store)
+                              receive, rekey, records: else the key file beside a SQLite store)
   SMSCHANNELS_WEBHOOK_BASE_URL  used when --public-url is not given
   SMSCHANNELS_STORE_DATABASE  used when --database is not given (keeps a password out of the process list)
   SMSCHANNELS_ALLOW_PRIVATE_VENDOR_HOSTS  "true": as --allow-private-vendor-hosts (receive)
@@ -68,6 +73,7 @@ const OPTIONS = {
   number: { type: "string" },
   "batch-size": { type: "string" },
   sandbox: { type: "string" },
+  kind: { type: "string" },
   scope: { type: "string", multiple: true },
   description: { type: "string" },
   json: { type: "boolean" },
@@ -121,6 +127,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       case "rekey":
         return await rekey(values, io);
+      case "records":
+        return await recordsCommand(sub, rest, values, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -240,20 +248,58 @@ async function receiveCommand(values: Values, io: CliIo): Promise<number> {
   });
 }
 
-/** The keys for `rekey`: SMSCHANNELS_STORE_KEY, else (a SQLite file) the key file beside it. */
-function rekeyKeyring(database: string, env: NodeJS.ProcessEnv): Keyring {
+/** The store's keys: SMSCHANNELS_STORE_KEY, else (a SQLite file) the key file beside it. */
+function keyringOf(database: string, env: NodeJS.ProcessEnv, missing: string): Keyring {
   const keyText = env["SMSCHANNELS_STORE_KEY"];
   if (keyText) return Keyring.parse(keyText);
   const keyFile = isPostgresUrl(database) ? undefined : keyFileFor(path.resolve(database));
   if (keyFile && fs.existsSync(keyFile)) return readKeyFile(keyFile);
-  throw new UsageError(
-    "rekey: SMSCHANNELS_STORE_KEY must hold the new key first, then the old one(s): new,old (make one: openssl rand -base64 32)",
+  throw new UsageError(missing);
+}
+
+async function recordsCommand(
+  sub: string | undefined,
+  rest: string[],
+  values: Values,
+  io: CliIo,
+): Promise<number> {
+  if (sub !== "list" && sub !== "delete") throw new UsageError(`records: list or delete, got "${sub ?? ""}"`);
+  const kind = values.kind;
+  if (kind !== undefined && !isRecordKind(kind))
+    throw new UsageError(
+      `records: --kind is api-credential, webhook or channel-configuration, got "${kind}"`,
+    );
+  if (sub === "delete" && (!kind || rest.length !== 1))
+    throw new UsageError("records delete: --sandbox <name> --kind <kind> and one record id");
+  if (sub === "list" && rest.length > 0) throw new UsageError("records list: takes no record id");
+  const database = databaseOf(values, io.env);
+  const keyring = keyringOf(
+    database,
+    io.env,
+    "records: SMSCHANNELS_STORE_KEY must hold the store's key (for an embedded store: or its key file beside it)",
+  );
+  return records(
+    {
+      sub,
+      database,
+      sandbox: sandboxOf(values),
+      ...(kind ? { kind } : {}),
+      ...(rest[0] ? { id: rest[0] } : {}),
+      json: values.json === true,
+    },
+    keyring,
+    io.stdout,
+    io.stderr,
   );
 }
 
 async function rekey(values: Values, io: CliIo): Promise<number> {
   const database = databaseOf(values, io.env);
-  const keyring = rekeyKeyring(database, io.env);
+  const keyring = keyringOf(
+    database,
+    io.env,
+    "rekey: SMSCHANNELS_STORE_KEY must hold the new key first, then the old one(s): new,old (make one: openssl rand -base64 32)",
+  );
   const batchSize = Math.floor(positiveNumber(values["batch-size"], "batch-size", 100));
   if (batchSize < 1) throw new UsageError("--batch-size: a whole number from 1");
   const db = await openServiceDatabase(database);

@@ -43,7 +43,7 @@ function rcsCredential(sandbox: string, name: string): RecordInput {
   };
 }
 
-function webhook(sandbox: string, name: string, credentialId: string): RecordInput {
+export function webhook(sandbox: string, name: string, credentialId: string): RecordInput {
   return {
     sandbox,
     kind: "webhook",

@@ -172,6 +172,10 @@ describe("SmsWebhook: a delete puts the service back before it deletes the recor
     expect(err?.message).toContain(
       `If the account is gone for good: remove the webhook from the stack with \`pulumi state delete '${urnOf("SmsWebhook", name)}'\`; its record (webhook "${name}", id ${id}, sandbox "prod") is then left in the store`,
     );
+    // …and the command that deletes that record, which keeps the credential in use.
+    expect(err?.message).toContain(
+      `npx pulumi-sms-channels-store records delete --database ${h.ctx.settings.storePath} --sandbox prod --kind webhook ${id}`,
+    );
     expect(err?.message).not.toContain(account.authToken);
     expect(err?.message).not.toContain(newToken);
     expect(await h.store.get("prod", "webhook", id)).toBeDefined();
