@@ -58,8 +58,135 @@ function need(value: string | undefined, what: string): string {
   return value;
 }
 
+/*
+ * Twilio's signature covers the URL then every parameter as name + value with no separator, so a
+ * captured request can be re-split: a boundary moved between adjacent parameters (`MessageSid` =
+ * `SM…MessagingServiceSidMG…`, `MessagingServiceSid` dropped) keeps the signature. So every field
+ * the receiver reads is checked strictly, and so is every SID around them, before anything is done.
+ *
+ * Why that is enough for a request as Twilio made it: each checked value is a fixed-length SID, a word
+ * of a fixed set none of which starts another, or text of digits, `+`, `:` and lowercase letters,
+ * while every parameter name Twilio sends starts with an uppercase letter. A checked value can then
+ * neither swallow the name after it nor stop short of its end (the rest would have to be a name
+ * starting with a digit or a lowercase letter, which sorts before or after every Twilio name, so out
+ * of place in the sorted string). What is
+ * left to move is unchecked text (ApiVersion, SmsStatus, the geo fields...), whose re-split only drops
+ * or renames a field the receiver does not read; a dropped required field is refused. A field read
+ * twice could be chosen by the order of the form, so repeats are refused too. The dedupe key
+ * (MessageSid, and the status for callbacks), the consent number (From, To), the keyword (Body,
+ * OptOutType) and the status are thus exactly those Twilio signed, and a replay is a repeat.
+ *
+ * Not covered: text the texter wrote (Body) sits before From in the signed string, so whoever sends
+ * a crafted text and captures its signed delivery can re-split their own Body into a From, MessageSid
+ * and To of their choosing (the real ones then hidden in the value of a parameter the receiver does
+ * not read). A format check cannot tell that apart from a real delivery.
+ */
+
+const SID: FieldRule = {
+  format: /^(?:SM|MM)[0-9a-f]{32}$/,
+  reason: "expected SM or MM followed by 32 hex digits",
+};
+const ACCOUNT_SID: FieldRule = {
+  format: /^AC[0-9a-f]{32}$/,
+  reason: "expected AC followed by 32 hex digits",
+};
+const SERVICE_SID: FieldRule = {
+  format: /^MG[0-9a-f]{32}$/,
+  reason: "expected MG followed by 32 hex digits",
+};
+/** The texter: an E.164 number, bare or after a channel prefix (`whatsapp:+1…`, `rcs:+1…`). */
+const PROFILE: FieldRule = {
+  format: /^(?:(?:rcs|whatsapp|messenger):)?\+[1-9]\d{1,14}$/,
+  reason: "expected an E.164 number (+14155550100), bare or after a channel prefix (rcs:, whatsapp:)",
+};
+/** Our side: an E.164 number, a short code, or a channel address (`rcs:acme_agent`, `whatsapp:+1…`). */
+const OURS: FieldRule = {
+  format: /^(?:\+[1-9]\d{1,14}|\d{5,6}|(?:rcs|whatsapp|messenger):(?:\+[1-9]\d{1,14}|[a-z0-9_]+))$/,
+  reason: "expected an E.164 number (+14155550100), a short code or a channel address (rcs:…, whatsapp:+…)",
+};
+/** Twilio's message statuses (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values). */
+export const TWILIO_MESSAGE_STATUSES: readonly string[] = [
+  "accepted",
+  "scheduled",
+  "canceled",
+  "queued",
+  "sending",
+  "sent",
+  "failed",
+  "delivered",
+  "undelivered",
+  "receiving",
+  "received",
+  "read",
+  "partially_delivered",
+];
+
+interface FieldRule {
+  readonly format: RegExp;
+  readonly reason: string;
+  /** Present but empty reads as absent (as `first` does), for optional fields only. */
+  readonly emptyIsAbsent?: boolean;
+}
+
+const COMMON: Readonly<Record<string, FieldRule>> = {
+  MessageSid: SID,
+  SmsSid: SID,
+  SmsMessageSid: SID,
+  AccountSid: ACCOUNT_SID,
+  MessagingServiceSid: SERVICE_SID,
+};
+
+const INBOUND: Readonly<Record<string, FieldRule>> = {
+  ...COMMON,
+  From: PROFILE,
+  To: OURS,
+  OptOutType: {
+    format: /^(?:STOP|START|HELP)$/,
+    reason: "expected STOP, START or HELP",
+    emptyIsAbsent: true,
+  },
+};
+
+/** From and To of a status callback are not read (our sender there may be an alphanumeric ID). */
+const STATUS: Readonly<Record<string, FieldRule>> = {
+  ...COMMON,
+  MessageStatus: {
+    format: new RegExp(`^(?:${TWILIO_MESSAGE_STATUSES.join("|")})$`),
+    reason: `expected one of ${TWILIO_MESSAGE_STATUSES.join(", ")}`,
+  },
+  ErrorCode: { format: /^\d{1,10}$/, reason: "expected a numeric Twilio error code", emptyIsAbsent: true },
+};
+
+/** Every ruled field present matches its rule and comes once; the `required` ones are there. */
+function checkTwilio(
+  params: readonly [string, string][],
+  rules: Readonly<Record<string, FieldRule>>,
+  required: readonly string[],
+): void {
+  const seen = new Map<string, string>();
+  for (const [name, value] of params) {
+    const rule = rules[name];
+    if (!rule) continue;
+    if (seen.has(name)) throw new BadDelivery(`${name}: given more than once`);
+    seen.set(name, value);
+    if (value === "" && rule.emptyIsAbsent) continue;
+    if (!rule.format.test(value)) throw new BadDelivery(`${name}: ${rule.reason}`);
+  }
+  for (const name of required) {
+    if (!seen.has(name)) throw new BadDelivery(`${name}: missing`);
+  }
+  // SmsSid and SmsMessageSid are older names of MessageSid: they name the same message or none.
+  for (const alias of ["SmsSid", "SmsMessageSid"]) {
+    const v = seen.get(alias);
+    if (v !== undefined && v !== seen.get("MessageSid")) {
+      throw new BadDelivery(`${alias}: not the same message as MessageSid`);
+    }
+  }
+}
+
 export function twilioInbound(params: readonly [string, string][]): InboundFields {
-  const messageId = need(first(params, "MessageSid", "SmsMessageSid", "SmsSid"), "MessageSid");
+  checkTwilio(params, INBOUND, ["MessageSid", "AccountSid", "From", "To"]);
+  const messageId = need(first(params, "MessageSid"), "MessageSid");
   const to = first(params, "To");
   const optOutType = first(params, "OptOutType");
   return {
@@ -73,8 +200,9 @@ export function twilioInbound(params: readonly [string, string][]): InboundField
 }
 
 export function twilioStatus(params: readonly [string, string][]): StatusFields {
-  const messageId = need(first(params, "MessageSid", "SmsSid"), "MessageSid");
-  const status = need(first(params, "MessageStatus", "SmsStatus"), "MessageStatus").toLowerCase();
+  checkTwilio(params, STATUS, ["MessageSid", "AccountSid", "MessageStatus"]);
+  const messageId = need(first(params, "MessageSid"), "MessageSid");
+  const status = need(first(params, "MessageStatus"), "MessageStatus");
   const errorCode = first(params, "ErrorCode");
   return {
     messageId,

@@ -272,3 +272,23 @@ export function inboundForm(
     ...extra,
   };
 }
+
+/** Twilio's status callback for our message `sid` from SENDER to `to`. */
+export function statusForm(
+  sid: string,
+  status: string,
+  extra: Record<string, string> = {},
+  to = "+14155559999",
+): Record<string, string> {
+  return {
+    SmsSid: sid,
+    SmsStatus: status,
+    MessageStatus: status,
+    To: to,
+    MessageSid: sid,
+    AccountSid: ACCOUNT_SID,
+    From: SENDER,
+    ApiVersion: "2010-04-01",
+    ...extra,
+  };
+}

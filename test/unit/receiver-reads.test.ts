@@ -11,6 +11,7 @@ import {
   postTwilio,
   ReceiverHarness,
   SENDER,
+  statusForm,
   webhookPath,
 } from "../support/receiver";
 
@@ -33,7 +34,7 @@ describe("reading the ledger", () => {
     await postTwilio(url, webhookPath(inbound), inboundForm("+14155552001", "STOP"), AUTH_TOKEN);
     await postTwilio(url, webhookPath(inbound), inboundForm("+14155552002", "START"), AUTH_TOKEN);
     for (const s of ["sent", "delivered"])
-      await postTwilio(url, webhookPath(feedback), { MessageSid: sid, MessageStatus: s }, AUTH_TOKEN);
+      await postTwilio(url, webhookPath(feedback), statusForm(sid, s), AUTH_TOKEN);
     const tokens = new TokenService(new SqliteTokenRepository(h.core.backend as SqliteBackend));
     readToken = (await tokens.create({ sandbox: "prod", scopes: ["read"] })).token;
     otherSandboxToken = (await tokens.create({ sandbox: "staging", scopes: ["read"] })).token;

@@ -16,12 +16,14 @@ import {
   PUBLIC_URL,
   ReceiverHarness,
   SENDER,
+  statusForm,
   webhookPath,
   type Engine,
 } from "../support/receiver";
 
 const AUTH_TOKEN = "auth-token-of-the-test-account";
 const PROFILE = "+14155559999";
+const SERVICE_SID = `MG${"0123456789abcdef".repeat(2)}`;
 const pgUrl = testPostgresUrl();
 const engines: [Engine, boolean][] = [
   ["sqlite", true],
@@ -305,10 +307,7 @@ describe.each(engines)("receiver on %s (Twilio)", (engine, enabled) => {
     test("status callbacks out of order: every event kept, the status never goes back", async () => {
       const sid = messageSid();
       const status = (s: string, extra: Record<string, string> = {}) =>
-        send(
-          { MessageSid: sid, MessageStatus: s, AccountSid: "AC1", To: PROFILE, From: SENDER, ...extra },
-          feedback,
-        );
+        send(statusForm(sid, s, extra, PROFILE), feedback);
       for (const s of ["sent", "delivered", "queued", "sent"]) expect((await status(s)).status).toBe(200);
       // Twilio's retry of `delivered`: acknowledged, counted once.
       expect((await status("delivered")).status).toBe(200);
@@ -316,8 +315,8 @@ describe.each(engines)("receiver on %s (Twilio)", (engine, enabled) => {
       expect(view?.status).toBe("delivered");
       expect(view?.events.map((e) => e.status)).toEqual(["sent", "delivered", "queued"]);
       const failed = messageSid();
-      await send({ MessageSid: failed, MessageStatus: "failed", ErrorCode: "30003" }, feedback);
-      await send({ MessageSid: failed, MessageStatus: "sending" }, feedback);
+      await send(statusForm(failed, "failed", { ErrorCode: "30003" }), feedback);
+      await send(statusForm(failed, "sending"), feedback);
       expect(await ledger.message("prod", failed)).toMatchObject({ status: "failed", errorCode: "30003" });
     });
 
@@ -338,6 +337,173 @@ describe.each(engines)("receiver on %s (Twilio)", (engine, enabled) => {
       expect((await postTwilio(url, webhookPath(without), inboundForm(profile(), "HELP"), "")).status).toBe(
         403,
       );
+    });
+    /*
+     * X-Twilio-Signature signs name + value with no separator, so a captured request can be re-split
+     * (a boundary moved between two parameters) and still verify. Each field the receiver reads, and
+     * each SID around them, must have its exact format, or the delivery is refused (400, naming the
+     * field) with nothing written.
+     */
+    describe("Twilio's fields, read strictly", () => {
+      const sendSigned = (params: Record<string, string>, webhook = inbound, signature?: string) =>
+        postTwilio(url, webhookPath(webhook), params, AUTH_TOKEN, signature ? { signature } : {});
+      const signatureOf = (params: Record<string, string>, webhook = inbound): string =>
+        twilioSignature(AUTH_TOKEN, `${PUBLIC_URL}${webhookPath(webhook)}`, Object.entries(params));
+      const messageOf = (body: string): string =>
+        (JSON.parse(body) as { error: { message: string } }).error.message;
+
+      /** `params` with the boundary between `left` and `right` moved: `right` folded into `left`'s value. */
+      function resplit(params: Record<string, string>, left: string, right: string): Record<string, string> {
+        const { [right]: moved, ...rest } = params;
+        return { ...rest, [left]: `${params[left]}${right}${moved}` };
+      }
+
+      /** `form` with `change` applied: a field set, or taken out (undefined). */
+      function changed(
+        form: Record<string, string>,
+        change: Record<string, string | undefined>,
+      ): Record<string, string> {
+        const out = { ...form };
+        for (const [k, v] of Object.entries(change)) {
+          if (v === undefined) delete out[k];
+          else out[k] = v;
+        }
+        return out;
+      }
+
+      test("a captured STOP re-split after START (same signature, new MessageSid): 400 naming MessageSid, consent kept", async () => {
+        const from = profile();
+        const stop = inboundForm(from, "STOP", { MessagingServiceSid: SERVICE_SID });
+        const captured = signatureOf(stop);
+        expect((await sendSigned(stop, inbound, captured)).status).toBe(200);
+        expect((await send(inboundForm(from, "START", { MessagingServiceSid: SERVICE_SID }))).status).toBe(
+          200,
+        );
+        expect((await ledger.consents("prod", from))[0]?.status).toBe("opted-in");
+        const before = await ledger.deliveryCount("prod");
+
+        const replay = resplit(stop, "MessageSid", "MessagingServiceSid");
+        // The attack works on the signature: the re-split form signs exactly as the captured one.
+        expect(signatureOf(replay)).toBe(captured);
+        const a = await sendSigned(replay, inbound, captured);
+        expect(a.status).toBe(400);
+        expect(messageOf(a.body)).toBe("MessageSid: expected SM or MM followed by 32 hex digits");
+        expect((await ledger.consents("prod", from))[0]?.status).toBe("opted-in");
+        expect(await ledger.consentHistory("prod", from)).toHaveLength(2);
+        expect(await ledger.deliveryCount("prod")).toBe(before);
+        expect([...(await h.recordedKeys())].some((k) => k.includes("MessagingServiceSid"))).toBe(false);
+        // The exact replay is still a repeat: acknowledged, nothing changed.
+        expect((await sendSigned(stop, inbound, captured)).status).toBe(200);
+        expect((await ledger.consents("prod", from))[0]?.status).toBe("opted-in");
+      });
+
+      test("a captured status callback re-split into a new status: 400 naming MessageStatus", async () => {
+        const sid = messageSid();
+        const delivered = statusForm(sid, "delivered", { MessagingServiceSid: SERVICE_SID });
+        const captured = signatureOf(delivered, feedback);
+        expect((await sendSigned(delivered, feedback, captured)).status).toBe(200);
+        const replay = resplit(delivered, "MessageStatus", "MessagingServiceSid");
+        expect(signatureOf(replay, feedback)).toBe(captured);
+        const a = await sendSigned(replay, feedback, captured);
+        expect(a.status).toBe(400);
+        expect(messageOf(a.body)).toMatch(/^MessageStatus: expected one of /);
+        expect((await ledger.message("prod", sid))?.events).toHaveLength(1);
+      });
+
+      const inboundCases: [string, Record<string, string | undefined>, string][] = [
+        ["MessageSid in upper case", { MessageSid: `SM${"AB".repeat(16)}` }, "MessageSid: expected SM or MM"],
+        ["MessageSid too short", { MessageSid: "SM123" }, "MessageSid: expected SM or MM"],
+        ["MessageSid missing", { MessageSid: undefined }, "MessageSid: missing"],
+        ["SmsSid not a SID", { SmsSid: "SM1" }, "SmsSid: expected SM or MM"],
+        [
+          "SmsMessageSid of another message",
+          { SmsMessageSid: `SM${"f".repeat(32)}` },
+          "SmsMessageSid: not the same",
+        ],
+        ["AccountSid not a SID", { AccountSid: "AC1" }, "AccountSid: expected AC followed by 32 hex digits"],
+        ["AccountSid missing", { AccountSid: undefined }, "AccountSid: missing"],
+        [
+          "MessagingServiceSid not a SID",
+          { MessagingServiceSid: "MG123" },
+          "MessagingServiceSid: expected MG",
+        ],
+        ["From with a name folded in", { From: "+14155550123MessageSid" }, "From: expected an E.164 number"],
+        ["From not a number", { From: "rcs:acme_agent" }, "From: expected an E.164 number"],
+        ["To not an address", { To: "+1 415 555 0100" }, "To: expected an E.164 number"],
+        ["To missing", { To: undefined }, "To: missing"],
+        ["OptOutType unknown", { OptOutType: "STOPNumMedia0" }, "OptOutType: expected STOP, START or HELP"],
+      ];
+      test.each(inboundCases)(
+        "inbound, %s: 400 naming the field, nothing written",
+        async (_, change, message) => {
+          const from = profile();
+          const before = await ledger.deliveryCount("prod");
+          const a = await send(changed(inboundForm(from, "STOP"), change));
+          expect(a.status).toBe(400);
+          expect(messageOf(a.body)).toContain(message);
+          expect(await ledger.deliveryCount("prod")).toBe(before);
+          expect(await ledger.consents("prod", from)).toEqual([]);
+        },
+      );
+
+      test("inbound, a field read twice: 400 (which one counts would be the sender's choice)", async () => {
+        const from = profile();
+        const body = new URLSearchParams(inboundForm(from, "STOP"));
+        body.append("From", profile());
+        const signature = twilioSignature(AUTH_TOKEN, `${PUBLIC_URL}${webhookPath(inbound)}`, [...body]);
+        const a = await post(url + webhookPath(inbound), body.toString(), {
+          "content-type": "application/x-www-form-urlencoded",
+          "x-twilio-signature": signature,
+        });
+        expect(a.status).toBe(400);
+        expect(messageOf(a.body)).toBe("From: given more than once");
+        expect(await ledger.consents("prod", from)).toEqual([]);
+      });
+
+      test("inbound: the addresses Twilio sends are accepted (channel prefixes, short codes, MM SIDs)", async () => {
+        const mms = `MM${"0".repeat(32)}`;
+        for (const change of [
+          { From: `whatsapp:${profile()}` },
+          { From: `rcs:${profile()}`, To: "rcs:acme_agent" },
+          { To: "12345" },
+          { MessageSid: mms, SmsSid: mms, SmsMessageSid: mms },
+          { OptOutType: "" },
+        ]) {
+          expect((await send({ ...inboundForm(profile(), "HELP"), ...change })).status).toBe(200);
+        }
+      });
+
+      const statusCases: [string, Record<string, string | undefined>, string][] = [
+        ["MessageStatus unknown", { MessageStatus: "deliveredish" }, "MessageStatus: expected one of"],
+        ["MessageStatus in upper case", { MessageStatus: "DELIVERED" }, "MessageStatus: expected one of"],
+        ["MessageStatus missing", { MessageStatus: undefined }, "MessageStatus: missing"],
+        ["ErrorCode with a name folded in", { ErrorCode: "30003From+1" }, "ErrorCode: expected a numeric"],
+        ["MessageSid not a SID", { MessageSid: "SM1" }, "MessageSid: expected SM or MM"],
+        ["AccountSid missing", { AccountSid: undefined }, "AccountSid: missing"],
+        [
+          "MessagingServiceSid not a SID",
+          { MessagingServiceSid: `MG${"0".repeat(31)}` },
+          "MessagingServiceSid:",
+        ],
+      ];
+      test.each(statusCases)(
+        "status callback, %s: 400 naming the field, nothing written",
+        async (_, change, message) => {
+          const sid = messageSid();
+          const a = await send(changed(statusForm(sid, "sent"), change), feedback);
+          expect(a.status).toBe(400);
+          expect(messageOf(a.body)).toContain(message);
+          expect(await ledger.message("prod", sid)).toBeUndefined();
+        },
+      );
+
+      test("status callback: our sender as an alphanumeric ID and an empty ErrorCode are accepted", async () => {
+        const sid = messageSid();
+        expect(
+          (await send(statusForm(sid, "sent", { From: "ACME Inc", ErrorCode: "" }), feedback)).status,
+        ).toBe(200);
+        expect((await ledger.message("prod", sid))?.status).toBe("sent");
+      });
     });
   });
 });
