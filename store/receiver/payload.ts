@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { twilioSignedParams } from "./signature";
 
 /**
  * What a delivery says, from Twilio's form or a custom vendor's JSON (through the webhook's
@@ -76,10 +77,14 @@ function need(value: string | undefined, what: string): string {
  * (MessageSid, and the status for callbacks), the consent number (From, To), the keyword (Body,
  * OptOutType) and the status are thus exactly those Twilio signed, and a replay is a repeat.
  *
- * Not covered: text the texter wrote (Body) sits before From in the signed string, so whoever sends
- * a crafted text and captures its signed delivery can re-split their own Body into a From, MessageSid
- * and To of their choosing (the real ones then hidden in the value of a parameter the receiver does
- * not read). A format check cannot tell that apart from a real delivery.
+ * One thing moves that no format check pins: text the texter wrote (Body) sits before From in the
+ * signed string, so whoever sends a crafted text and captures its signed delivery can re-split their
+ * Body into a From, MessageSid and To of their choosing (the real ones then hidden in the value of a
+ * parameter the receiver does not read). The real MessageSid is still in the signed string, and the
+ * texter could not know it when writing the text (Twilio makes it on receipt): so every SID the signed
+ * string gives after `MessageSid` or `SmsSid` must be the MessageSid read. A re-split then keeps the
+ * real MessageSid, the dedupe key of the delivery Twilio made, and is a repeat of it once that has come.
+ * (A real text that writes "MessageSid" and a SID is refused too; only such an attack writes one.)
  */
 
 const SID: FieldRule = {
@@ -175,12 +180,18 @@ function checkTwilio(
   for (const name of required) {
     if (!seen.has(name)) throw new BadDelivery(`${name}: missing`);
   }
+  const messageSid = seen.get("MessageSid");
   // SmsSid and SmsMessageSid are older names of MessageSid: they name the same message or none.
   for (const alias of ["SmsSid", "SmsMessageSid"]) {
     const v = seen.get(alias);
-    if (v !== undefined && v !== seen.get("MessageSid")) {
+    if (v !== undefined && v !== messageSid) {
       throw new BadDelivery(`${alias}: not the same message as MessageSid`);
     }
+  }
+  // The texter could not write the real MessageSid into the text (see above).
+  for (const m of twilioSignedParams(params).matchAll(/(?:MessageSid|SmsSid)((?:SM|MM)[0-9a-f]{32})/g)) {
+    if (m[1] !== messageSid)
+      throw new BadDelivery("MessageSid: the signed parameters name another message too");
   }
 }
 

@@ -446,6 +446,43 @@ describe.each(engines)("receiver on %s (Twilio)", (engine, enabled) => {
         },
       );
 
+      test("a texter's own delivery re-split through its Body into another number's STOP: 400, nothing written", async () => {
+        const attacker = profile();
+        const victim = profile();
+        expect((await send(inboundForm(victim, "START"))).status).toBe(200);
+        // The texter writes the fields they want into the text, then a name that sorts last ("Zz"),
+        // which then takes the real From, MessageSid and the rest as its value.
+        const fake = messageSid();
+        const text = `STOPFrom${victim}MessageSid${fake}To${SENDER}Zz`;
+        const real = inboundForm(attacker, text);
+        const captured = signatureOf(real);
+        // Its own delivery is refused too: a text naming a message SID after "MessageSid" is one only
+        // such an attack writes.
+        expect((await sendSigned(real, inbound, captured)).status).toBe(400);
+        const { AccountSid, ApiVersion, Body, ...rest } = real;
+        const tail = Object.entries(rest)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, v]) => k + v)
+          .join("");
+        const forged = {
+          AccountSid: AccountSid as string,
+          ApiVersion: ApiVersion as string,
+          Body: "STOP",
+          From: victim,
+          MessageSid: fake,
+          To: SENDER,
+          Zz: tail,
+        };
+        expect(Body).toBe(text);
+        expect(signatureOf(forged)).toBe(captured);
+        const before = await ledger.deliveryCount("prod");
+        const a = await sendSigned(forged, inbound, captured);
+        expect(a.status).toBe(400);
+        expect(messageOf(a.body)).toBe("MessageSid: the signed parameters name another message too");
+        expect((await ledger.consents("prod", victim))[0]?.status).toBe("opted-in");
+        expect(await ledger.deliveryCount("prod")).toBe(before);
+      });
+
       test("inbound, a field read twice: 400 (which one counts would be the sender's choice)", async () => {
         const from = profile();
         const body = new URLSearchParams(inboundForm(from, "STOP"));
