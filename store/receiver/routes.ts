@@ -40,7 +40,11 @@ export const RECEIVER_ROUTES: readonly Route[] = [
       requireScope(token, sandbox, "read");
       const number = query.get("number") ?? undefined;
       if (number !== undefined && !E164.test(number)) {
-        throw new StoreError("INVALID_INPUT", "number: an E.164 number, e.g. +14155550100", "number");
+        // A bare "+" in a query string is a space: "?number=+1415…" arrives as " 1415…".
+        const hint = /^ \d/.test(number)
+          ? ' (write the "+" as %2B in a query string: ?number=%2B14155550100)'
+          : "";
+        throw new StoreError("INVALID_INPUT", `number: an E.164 number, e.g. +14155550100${hint}`, "number");
       }
       return { status: 200, body: { items: await ledgerOf(store.backend).consents(sandbox, number) } };
     },

@@ -68,6 +68,10 @@ describe("reading the ledger", () => {
     });
     expect(((await getJson("/v1/sandboxes/prod/consents")).body["items"] as unknown[]).length).toBe(2);
     expect((await getJson("/v1/sandboxes/prod/consents?number=14155552001")).status).toBe(400);
+    // An unencoded "+" arrives as a space: the answer says how to write it.
+    const plus = await getJson("/v1/sandboxes/prod/consents?number=+14155552001");
+    expect(plus.status).toBe(400);
+    expect(JSON.stringify(plus.body)).toContain('write the \\"+\\" as %2B in a query string');
     expect((await getJson("/v1/sandboxes/prod/consents", otherSandboxToken)).status).toBe(403);
   });
 
