@@ -1,6 +1,7 @@
 /**
- * Token buckets, one per bearer token: `burst` requests at once, refilled at `perSecond`. A client
- * over its budget gets 429 with how long until one request fits again.
+ * Token buckets, one per key (a bearer token; a client address for failed authentications): `burst`
+ * requests at once, refilled at `perSecond`. A client over its budget gets 429 with how long until
+ * one request fits again.
  */
 import { StoreError } from "../errors";
 
@@ -46,17 +47,6 @@ export class RateLimiter {
       return 0;
     }
     return Math.ceil(((1 - bucket.tokens) / this.limit.perSecond) * 1000);
-  }
-
-  /** Like `take`, without counting: how long until one request would fit (0: now). */
-  wait(key: string): number {
-    const bucket = this.buckets.get(key);
-    if (!bucket) return 0;
-    const tokens = Math.min(
-      this.limit.burst,
-      bucket.tokens + ((this.now() - bucket.at) / 1000) * this.limit.perSecond,
-    );
-    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.limit.perSecond) * 1000);
   }
 
   private sweep(now: number): void {

@@ -23,7 +23,7 @@ export interface StoreServerOptions {
   readonly rateLimit?: RateLimit | false;
   /** Fingerprint requests (a guess oracle for a write token) per token (default 2/s, bursts of 200). */
   readonly fingerprintRateLimit?: RateLimit | false;
-  /** Failed authentications per client address (default 1/s, bursts of 10): then 429 before any check. */
+  /** Failed authentications per client address (default 1/s, bursts of 10): past it, a bad token gets 429, not 401; a good one still passes. */
   readonly authFailureLimit?: RateLimit | false;
   /** How long shutdown waits for requests in flight before it cuts them off (default 10 s). */
   readonly shutdownTimeoutMs?: number;
@@ -155,18 +155,19 @@ export class StoreServer {
   }
 
   /**
-   * The request's token. Failed tries are counted per client address: past the limit, the address
-   * gets 429 before its token is even looked at, so tokens cannot be guessed at line speed.
+   * The request's token. Failed tries are counted per client address, and past the limit a failed
+   * try is answered 429 instead of 401. The token is checked first, always: behind a TLS proxy every
+   * client shares the proxy's address, so refusing the address before the check would let anyone who
+   * can reach the service lock out every pipeline with a stream of bad tokens. Checking first is
+   * cheap (a SHA-256 and one indexed lookup; malformed tokens never reach the database), and the
+   * limit was never what keeps tokens from being guessed: they are 256 random bits.
    */
   private async authenticate(req: IncomingMessage): Promise<TokenRecord> {
-    const address = req.socket.remoteAddress ?? "unknown";
-    const blockedMs = this.authFailures?.wait(address) ?? 0;
-    if (blockedMs > 0) throw tooManyFailures(blockedMs);
     try {
       return await authenticate(req, this.options.tokens);
     } catch (e) {
       if (StoreError.is(e, "UNAUTHORIZED")) {
-        const waitMs = this.authFailures?.take(address) ?? 0;
+        const waitMs = this.authFailures?.take(req.socket.remoteAddress ?? "unknown") ?? 0;
         if (waitMs > 0) throw tooManyFailures(waitMs);
       }
       throw e;

@@ -28,6 +28,7 @@ export interface Service {
   readonly backend: StoreBackend;
   readonly logs: string[];
   token(sandbox: string, ...scopes: TokenScope[]): Promise<{ token: string; id: string }>;
+  revoke(id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +77,9 @@ export async function startService(
     token: async (sandbox, ...scopes) => {
       const { token, record } = await tokens.create({ sandbox, scopes });
       return { token, id: record.id };
+    },
+    revoke: async (id) => {
+      await tokens.revoke(id);
     },
     close: async () => {
       await server.shutdown();
