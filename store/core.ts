@@ -331,6 +331,29 @@ export class CoreStore implements CredentialStore {
     });
   }
 
+  /**
+   * Records that `actor` tested a secret against the fingerprint oracle in `sandbox` (the service's
+   * fingerprint route): never the secret, nor its fingerprint, which would let a reader of the log
+   * test guesses offline.
+   */
+  async auditFingerprint(sandbox: string, kind: RecordKind, actor: Actor): Promise<void> {
+    checkSandbox(sandbox);
+    checkKind(kind);
+    const at = this.now().toISOString();
+    await this.backend.transaction((tx) =>
+      tx.appendAudit({
+        at,
+        actor: actor.actor,
+        action: "fingerprint",
+        sandbox,
+        kind,
+        recordId: "",
+        name: "",
+        version: 0,
+      }),
+    );
+  }
+
   async auditLog(limit = 100): Promise<AuditEntry[]> {
     return this.backend.auditLog(limit);
   }

@@ -84,7 +84,8 @@ export interface AuditEntry {
   readonly seq: number;
   readonly at: string;
   readonly actor: string;
-  readonly action: "create" | "update" | "delete" | "read-secret";
+  /** `fingerprint`: a guess tested through the service's fingerprint route (no record: id and name empty, version 0). */
+  readonly action: "create" | "update" | "delete" | "read-secret" | "fingerprint";
   readonly sandbox: string;
   readonly kind: RecordKind;
   readonly recordId: string;
@@ -123,8 +124,14 @@ export interface CredentialStore {
   /**
    * The keyed `secretFingerprint` a record of `kind` in `sandbox` holding `secret` has: how `diff`
    * compares a secret input with state. Needs the store's key material (write scope on the service).
+   * `stateFingerprint`, the one state holds, lets the service not count an unchanged secret as a guess.
    */
-  fingerprint(sandbox: string, kind: RecordKind, secret: SecretPayload): Promise<string>;
+  fingerprint(
+    sandbox: string,
+    kind: RecordKind,
+    secret: SecretPayload,
+    stateFingerprint?: string,
+  ): Promise<string>;
   /** The decrypted secret of a record; audited. */
   readSecret(sandbox: string, kind: RecordKind, id: string, actor: Actor): Promise<SecretPayload | undefined>;
   close(): Promise<void>;

@@ -384,8 +384,15 @@ async function comparableFingerprint(
   secret: SecretPayload,
 ): Promise<string> {
   const legacy = legacyFingerprint(secret);
-  if (legacy === olds["secretFingerprint"]) return legacy;
-  return (await ctx.store()).fingerprint(sandbox, kind, secret);
+  const stated = olds["secretFingerprint"];
+  if (legacy === stated) return legacy;
+  // Naming state's fingerprint: the service does not count an unchanged secret as a guess.
+  return (await ctx.store()).fingerprint(
+    sandbox,
+    kind,
+    secret,
+    typeof stated === "string" ? stated : undefined,
+  );
 }
 
 /**

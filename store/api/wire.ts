@@ -46,7 +46,16 @@ export const HEADER = {
   etag: "etag",
   retryAfter: "retry-after",
   requestId: "x-request-id",
+  /**
+   * On a fingerprint request: the fingerprint the caller's state holds. An answer equal to it is not
+   * charged to the guess limit (see the fingerprint route); a header, not a body field, so services
+   * that predate it ignore it instead of refusing the body.
+   */
+  stateFingerprint: "x-smschannels-state-fingerprint",
 } as const;
+
+/** A `secretFingerprint`: 16 hex characters (keyed, or the unsalted one of 0.1 state). */
+export const FINGERPRINT_PATTERN = /^[0-9a-f]{16}$/;
 
 /** An Idempotency-Key: what a client may send (a UUID fits), bounded so it cannot bloat the table. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;

@@ -4,6 +4,7 @@ import {
   ACTOR_PATTERN,
   collectionPath,
   etagOf,
+  FINGERPRINT_PATTERN,
   fingerprintPath,
   HEADER,
   IDEMPOTENCY_KEY_PATTERN,
@@ -293,11 +294,19 @@ export class HttpStore implements CredentialStore {
     return answer.body as TokenInfo;
   }
 
-  async fingerprint(sandbox: string, kind: RecordKind, secret: SecretPayload): Promise<string> {
+  async fingerprint(
+    sandbox: string,
+    kind: RecordKind,
+    secret: SecretPayload,
+    stateFingerprint?: string,
+  ): Promise<string> {
     const answer = await this.call({
       method: "POST",
       path: fingerprintPath(sandbox),
       body: { kind, secret },
+      ...(stateFingerprint !== undefined && FINGERPRINT_PATTERN.test(stateFingerprint)
+        ? { headers: { [HEADER.stateFingerprint]: stateFingerprint } }
+        : {}),
       retry: "idempotent",
       ctx: this.ctx(`fingerprint a ${kind} secret`, sandbox, "write"),
     });

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import {
   ACTOR_PATTERN,
   etagOf,
+  FINGERPRINT_PATTERN,
   HEADER,
   IDEMPOTENCY_KEY_PATTERN,
   kindOfCollection,
@@ -25,6 +26,8 @@ export interface RequestContext {
   readonly store: CoreStore;
   /** The body as a JSON object, read within the service's size limit. */
   body(): Promise<Record<string, unknown>>;
+  /** Counts one fingerprint guess against the token's limit; RATE_LIMITED when over it. */
+  chargeFingerprintGuess(): void;
 }
 
 export interface Reply {
@@ -117,18 +120,38 @@ function notFound(t: Target): StoreError {
   );
 }
 
-function idempotencyKeyOf(req: IncomingMessage): string | undefined {
-  const key = req.headers[HEADER.idempotencyKey];
-  if (key === undefined) return undefined;
-  if (typeof key !== "string" || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new StoreError(
-      "INVALID_INPUT",
-      `Idempotency-Key: must match ${IDEMPOTENCY_KEY_PATTERN} (a UUID fits)`,
-      "Idempotency-Key",
-    );
-  }
-  return key;
+/** An optional header that, when sent, must match `pattern`: else 400 naming it as `field`. */
+function optionalHeader(
+  req: IncomingMessage,
+  name: string,
+  pattern: RegExp,
+  field: string,
+  rule: string,
+): string | undefined {
+  const value = req.headers[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !pattern.test(value))
+    throw new StoreError("INVALID_INPUT", `${field}: ${rule}`, field);
+  return value;
 }
+
+const idempotencyKeyOf = (req: IncomingMessage): string | undefined =>
+  optionalHeader(
+    req,
+    HEADER.idempotencyKey,
+    IDEMPOTENCY_KEY_PATTERN,
+    "Idempotency-Key",
+    `must match ${IDEMPOTENCY_KEY_PATTERN} (a UUID fits)`,
+  );
+
+const stateFingerprintOf = (req: IncomingMessage): string | undefined =>
+  optionalHeader(
+    req,
+    HEADER.stateFingerprint,
+    FINGERPRINT_PATTERN,
+    HEADER.stateFingerprint,
+    "must be a secretFingerprint (16 hex characters)",
+  );
 
 export const ROUTES: readonly Route[] = [
   ...RECEIVER_ROUTES,
@@ -141,14 +164,28 @@ export const ROUTES: readonly Route[] = [
      * The keyed fingerprint of a secret, so `diff` through the service can compare a secret input
      * with state. It is a guess oracle for whoever calls it, so: write scope only (a token that may
      * already replace the secret), bound to the sandbox (fingerprints of one sandbox say nothing about
-     * another's), and its own tight per-token rate limit in the server.
+     * another's), and its own tight per-token rate limit, with every guess audited.
+     *
+     * The provider asks once per resource with a secret on every preview and up, so a stack of 1,000
+     * credentials asks 1,000 times in seconds, where a guesser is to get 2 a second. What tells them
+     * apart: the provider names the fingerprint its state holds, and an unchanged secret gives exactly
+     * that. Such an answer tells the caller only what it said it knew, so it is neither charged nor
+     * audited. Any other answer is a guess (a secret that changed, or a try at someone else's): charged
+     * before it is given, and audited. Naming a fingerprint cannot skip the charge for a new guess:
+     * that would need the guess's fingerprint, which only this route gives.
      */
-    async handle({ match, token, store, body }) {
+    async handle({ req, match, token, store, body, chargeFingerprintGuess }) {
       const sandbox = segment(match[1], "sandbox");
       checkSandbox(sandbox);
       requireScope(token, sandbox, "write");
+      const stated = stateFingerprintOf(req);
       const { kind, secret } = parseFingerprintBody(await body());
-      return { status: 200, body: { secretFingerprint: await store.fingerprint(sandbox, kind, secret) } };
+      const secretFingerprint = await store.fingerprint(sandbox, kind, secret);
+      if (secretFingerprint !== stated) {
+        chargeFingerprintGuess();
+        await store.auditFingerprint(sandbox, kind, actorOf(token, req));
+      }
+      return { status: 200, body: { secretFingerprint } };
     },
   },
   {

@@ -21,7 +21,10 @@ export interface StoreServerOptions {
   readonly maxBodyBytes?: number;
   /** Per bearer token (default 100/s, bursts of 200); `false` turns it off. */
   readonly rateLimit?: RateLimit | false;
-  /** Fingerprint requests (a guess oracle for a write token) per token (default 2/s, bursts of 200). */
+  /**
+   * Fingerprint guesses (the route is a guess oracle for a write token) per token (default 2/s, bursts
+   * of 50); an answer equal to the fingerprint the caller's state names is no guess and not counted.
+   */
   readonly fingerprintRateLimit?: RateLimit | false;
   /** Failed authentications per client address (default 1/s, bursts of 10): past it, a bad token gets 429, not 401; a good one still passes. */
   readonly authFailureLimit?: RateLimit | false;
@@ -34,9 +37,12 @@ export interface StoreServerOptions {
 // A pipeline deploying a few hundred resources makes a few requests for each: room for that, while a
 // runaway client still gets 429s.
 export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 100, burst: 200 };
-// A diff of one resource with a secret asks once: a stack of 200 credentials fits in the burst; a
-// writer testing guesses gets two a second.
-export const DEFAULT_FINGERPRINT_RATE_LIMIT: RateLimit = { perSecond: 2, burst: 200 };
+// A diff of one resource with a secret asks once, naming state's fingerprint: only a secret that
+// changed since is charged (twice: in the preview and in the up), so the burst only needs to hold the
+// secrets one pipeline rotates at once; a writer testing guesses gets two a second. Measured with 16
+// diffs in parallel: 1,000 unchanged secrets all answered (8 s, none charged); 50 changed ones all
+// answered, 70 left 11 refused. The old burst, 200 for every ask, refused 535 of 1,000 unchanged.
+export const DEFAULT_FINGERPRINT_RATE_LIMIT: RateLimit = { perSecond: 2, burst: 50 };
 export const DEFAULT_AUTH_FAILURE_LIMIT: RateLimit = { perSecond: 1, burst: 10 };
 
 /**
@@ -131,13 +137,6 @@ export class StoreServer {
         const message = `too many requests for token ${token.id}; retry after ${waitMs} ms`;
         throw new StoreError("RATE_LIMITED", message, undefined, { retryAfterMs: waitMs });
       }
-      if (route.name === "fingerprint") {
-        const fpWaitMs = this.fingerprintLimiter?.take(token.id) ?? 0;
-        if (fpWaitMs > 0) {
-          const message = `too many fingerprint requests for token ${token.id}; retry after ${fpWaitMs} ms`;
-          throw new StoreError("RATE_LIMITED", message, undefined, { retryAfterMs: fpWaitMs });
-        }
-      }
       if (req.method === "POST" || req.method === "PATCH") checkContentType(req);
       const match = route.pattern.exec(url.pathname) ?? [];
       const reply = await route.handle({
@@ -147,6 +146,13 @@ export class StoreServer {
         token,
         store: this.options.store,
         body: async () => parseJsonObject(await readBody(req, this.maxBodyBytes)),
+        chargeFingerprintGuess: () => {
+          const fpWaitMs = this.fingerprintLimiter?.take(token.id) ?? 0;
+          if (fpWaitMs > 0) {
+            const message = `too many fingerprint guesses for token ${token.id}; retry after ${fpWaitMs} ms`;
+            throw new StoreError("RATE_LIMITED", message, undefined, { retryAfterMs: fpWaitMs });
+          }
+        },
       });
       sendJson(res, reply.status, reply.body, { ...reply.headers, [HEADER.requestId]: requestId });
     } catch (e) {

@@ -199,6 +199,64 @@ describe.each(engines)("the store service on %s", (engine) => {
     expect((await call(svc, "POST", "/v1/sandboxes/prod/fingerprints", write.token, body)).status).toBe(429);
   });
 
+  test("fingerprint guesses: each answered one audited, the rest 429 past the burst; never the secret or fingerprint in the log", async () => {
+    const write = await svc.token("prod", "write");
+    const guess = (i: number) =>
+      JSON.stringify({ kind: "api-credential", secret: { authToken: `guess-${i}` } });
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        call(svc, "POST", "/v1/sandboxes/prod/fingerprints", write.token, guess(i)),
+      ),
+    );
+    const answered = answers.filter((a) => a.status === 200);
+    expect(answered).toHaveLength(3);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(37);
+    const audit = (await svc.core.auditLog(100)).filter((e) => e.action === "fingerprint");
+    expect(audit).toHaveLength(3);
+    for (const e of audit) {
+      expect(e).toMatchObject({
+        actor: `token:${write.id}`,
+        sandbox: "prod",
+        kind: "api-credential",
+        recordId: "",
+      });
+    }
+    const logText = JSON.stringify(await svc.core.auditLog(100));
+    expect(logText).not.toContain("guess-");
+    for (const a of answered) expect(logText).not.toContain(String(a.json["secretFingerprint"]));
+  });
+
+  test("fingerprints: the secret state already names is no guess (neither charged nor audited), any other is", async () => {
+    const write = await svc.token("prod", "write");
+    const secret = { authToken: "y".repeat(32) };
+    const inState = await svc.core.fingerprint("prod", "api-credential", secret);
+    const body = JSON.stringify({ kind: "api-credential", secret });
+    const path = "/v1/sandboxes/prod/fingerprints";
+    const naming = (fp: string) => ({ "x-smschannels-state-fingerprint": fp });
+    // The guess budget (burst 3) spent on secrets that changed since state.
+    for (let i = 0; i < 3; i++) {
+      expect((await call(svc, "POST", path, write.token, body, naming("0".repeat(16)))).status).toBe(200);
+    }
+    expect((await call(svc, "POST", path, write.token, body, naming("0".repeat(16)))).status).toBe(429);
+    expect((await call(svc, "POST", path, write.token, body)).status).toBe(429);
+    // A preview of many unchanged resources: every one answered, none audited.
+    for (let i = 0; i < 20; i++) {
+      const r = await call(svc, "POST", path, write.token, body, naming(inState));
+      expect(r.status).toBe(200);
+      expect(r.json["secretFingerprint"]).toBe(inState);
+    }
+    // The provider's client names state's fingerprint itself.
+    const client = new HttpStore({ url: svc.url, token: write.token });
+    try {
+      await expect(client.fingerprint("prod", "api-credential", secret, inState)).resolves.toBe(inState);
+    } finally {
+      await client.close();
+    }
+    expect((await svc.core.auditLog(100)).filter((e) => e.action === "fingerprint")).toHaveLength(3);
+    const bad = await call(svc, "POST", path, write.token, body, naming("not-a-fingerprint"));
+    expect(bad.status).toBe(400);
+  });
+
   test('record data is held to the provider\'s schema: an rcs channel spelled "RCS" or "rcs " on a Twilio SMS credential is 400 naming the field', async () => {
     const w = await svc.token("prod", "write", "read");
     const made = await call(svc, "POST", "/v1/sandboxes/prod/api-credentials", w.token, credBody("sms"));

@@ -132,6 +132,19 @@ describe("diff: SmsApiCredential", () => {
     await expect(diff(olds, { ...news, authToken: secret() })).resolves.toEqual(UPDATE);
   });
 
+  it("asks the store naming state's fingerprint, so the service does not count an unchanged secret as a guess", async () => {
+    const { authToken, news, olds } = setup();
+    const store = await context().store();
+    olds["secretFingerprint"] = await store.fingerprint("prod", "api-credential", { authToken });
+    const asked = jest.spyOn(store, "fingerprint");
+    try {
+      await expect(diff(olds, news)).resolves.toEqual(NO_CHANGE);
+      expect(asked).toHaveBeenCalledWith("prod", "api-credential", { authToken }, olds["secretFingerprint"]);
+    } finally {
+      asked.mockRestore();
+    }
+  });
+
   it("a state without a fingerprint sees the secret as a change", async () => {
     const { news, olds } = setup();
     delete olds["secretFingerprint"];
