@@ -121,13 +121,7 @@ export class StoreServer {
       if (!route) {
         if (candidates.length === 0)
           throw new StoreError("NOT_FOUND", `no route ${url.pathname}; the API lives under /v1`);
-        res.setHeader("allow", candidates.map((r) => r.method).join(", "));
-        sendError(
-          res,
-          new StoreError("INVALID_INPUT", `method ${req.method} is not allowed here`),
-          requestId,
-          405,
-        );
+        methodNotAllowed(res, req, candidates.map((r) => r.method).join(", "), requestId);
         return;
       }
       const token = await this.authenticate(req);
@@ -180,14 +174,22 @@ export class StoreServer {
     }
   }
 
-  /** /healthz: the process answers. /readyz: it can reach its database and is not shutting down. */
+  /**
+   * /healthz: the process answers. /readyz: it can reach its database and is not shutting down.
+   * HEAD answers as GET does (node leaves the body out), since some balancers check with HEAD; any
+   * other method is 405, as on every route, not a 404 that says the probe does not exist.
+   */
   private async probe(
     path: string,
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
   ): Promise<boolean> {
-    if (req.method !== "GET" || (path !== "/healthz" && path !== "/readyz")) return false;
+    if (path !== "/healthz" && path !== "/readyz") return false;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      methodNotAllowed(res, req, "GET, HEAD", requestId);
+      return true;
+    }
     if (path === "/healthz") {
       sendJson(res, 200, { status: "ok" });
       return true;
@@ -246,6 +248,12 @@ export class StoreServer {
       500,
     );
   }
+}
+
+/** 405 with the methods the path takes in `Allow`. */
+function methodNotAllowed(res: ServerResponse, req: IncomingMessage, allow: string, requestId: string): void {
+  res.setHeader("allow", allow);
+  sendError(res, new StoreError("INVALID_INPUT", `method ${req.method} is not allowed here`), requestId, 405);
 }
 
 function tooManyFailures(waitMs: number): StoreError {

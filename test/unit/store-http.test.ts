@@ -67,6 +67,20 @@ describe("store service over HTTP", () => {
     expect(await call(svc, "GET", "/readyz")).toMatchObject({ status: 200, body: { status: "ready" } });
   });
 
+  test("/healthz and /readyz: HEAD answers as GET does; any other method is 405 with Allow: GET, HEAD", async () => {
+    for (const path of ["/healthz", "/readyz"]) {
+      const head = await request(svc.url + path, { method: "HEAD" });
+      expect(head.statusCode).toBe(200);
+      expect(await head.body.text()).toBe("");
+      for (const method of ["POST", "DELETE"] as const) {
+        const wrong = await call(svc, method, path);
+        expect(wrong.status).toBe(405);
+        expect(wrong.headers["allow"]).toBe("GET, HEAD");
+        expect(wrong.body).toMatchObject({ error: { code: "INVALID_INPUT" } });
+      }
+    }
+  });
+
   test("a missing, wrong or revoked token gets 401 in the one error shape", async () => {
     for (const token of [undefined, "nonsense", "smsst_" + "A".repeat(43)]) {
       const a = await call(svc, "GET", creds, token ? { token } : {});
