@@ -163,6 +163,30 @@ describe("store service over HTTP", () => {
     expect((await call(svc, "GET", path, { token: writer.token })).headers["etag"]).toBe('"2"');
   });
 
+  test("deletes take an optional If-Match: stale 412 and the record kept, current or none 204", async () => {
+    const ids: string[] = [];
+    for (const name of ["a", "b"]) {
+      const created = await call(svc, "POST", creds, { token: writer.token, body: credentialBody(name) });
+      const path = `${creds}/${created.body["id"] as string}`;
+      const ok = await call(svc, "PATCH", path, {
+        token: writer.token,
+        body: { data: { accountSid: "AC00000000000000000000000000000000", n: 1 } },
+        headers: { "if-match": '"1"' },
+      });
+      expect(ok.status).toBe(200);
+      ids.push(path);
+    }
+    const [a, b] = ids as [string, string];
+    const stale = await call(svc, "DELETE", a, { token: writer.token, headers: { "if-match": '"1"' } });
+    expect(stale.status).toBe(412);
+    expect(stale.body.error).toMatchObject({ code: "CONFLICT", details: { currentVersion: 2 } });
+    expect((await call(svc, "GET", a, { token: writer.token })).status).toBe(200);
+    expect(
+      (await call(svc, "DELETE", a, { token: writer.token, headers: { "if-match": '"2"' } })).status,
+    ).toBe(204);
+    expect((await call(svc, "DELETE", b, { token: writer.token })).status).toBe(204);
+  });
+
   test("a create replayed with its Idempotency-Key gets the first answer", async () => {
     const headers = { "idempotency-key": "0b6f8d2c-5c8e-4f57-9b0c-2b1d3f4a5e6f" };
     const first = await call(svc, "POST", creds, {
