@@ -49,6 +49,12 @@ export class RateLimiter {
     return Math.ceil(((1 - bucket.tokens) / this.limit.perSecond) * 1000);
   }
 
+  /** Gives back one request `take` counted (it turned out not to be one to charge). */
+  refund(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.limit.burst, bucket.tokens + 1);
+  }
+
   private sweep(now: number): void {
     const full = (this.limit.burst / this.limit.perSecond) * 1000;
     for (const [key, b] of this.buckets) if (now - b.at >= full) this.buckets.delete(key);

@@ -26,8 +26,11 @@ export interface RequestContext {
   readonly store: CoreStore;
   /** The body as a JSON object, read within the service's size limit. */
   body(): Promise<Record<string, unknown>>;
-  /** Counts one fingerprint guess against the token's limit; RATE_LIMITED when over it. */
-  chargeFingerprintGuess(): void;
+  /**
+   * Takes one fingerprint guess from the token's budget (RATE_LIMITED when it is spent); the returned
+   * function gives it back.
+   */
+  reserveFingerprintGuess(): () => void;
 }
 
 export interface Reply {
@@ -169,22 +172,32 @@ export const ROUTES: readonly Route[] = [
      * The provider asks once per resource with a secret on every preview and up, so a stack of 1,000
      * credentials asks 1,000 times in seconds, where a guesser is to get 2 a second. What tells them
      * apart: the provider names the fingerprint its state holds, and an unchanged secret gives exactly
-     * that. Such an answer tells the caller only what it said it knew, so it is neither charged nor
-     * audited. Any other answer is a guess (a secret that changed, or a try at someone else's): charged
-     * before it is given, and audited. Naming a fingerprint cannot skip the charge for a new guess:
-     * that would need the guess's fingerprint, which only this route gives.
+     * that. Such an answer tells the caller only what it said it knew, so it is given back to the
+     * budget and not audited. Any other answer is a guess (a secret that changed, or a try at someone
+     * else's): charged and audited. Naming a fingerprint cannot skip the charge for a new guess: that
+     * would need the guess's fingerprint, which only this route gives.
+     *
+     * The budget is taken BEFORE the secret is fingerprinted and given back after: were only misses
+     * charged, a token over its limit would get 200 for a right guess and 429 for a wrong one, an
+     * oracle with no limit at all. This way a spent budget refuses every request alike, and
+     * concurrent requests cannot all pass a check made before any of them is charged.
      */
-    async handle({ req, match, token, store, body, chargeFingerprintGuess }) {
+    async handle({ req, match, token, store, body, reserveFingerprintGuess }) {
       const sandbox = segment(match[1], "sandbox");
       checkSandbox(sandbox);
       requireScope(token, sandbox, "write");
       const stated = stateFingerprintOf(req);
       const { kind, secret } = parseFingerprintBody(await body());
-      const secretFingerprint = await store.fingerprint(sandbox, kind, secret);
-      if (secretFingerprint !== stated) {
-        chargeFingerprintGuess();
-        await store.auditFingerprint(sandbox, kind, actorOf(token, req));
+      const giveBack = reserveFingerprintGuess();
+      let secretFingerprint: string;
+      try {
+        secretFingerprint = await store.fingerprint(sandbox, kind, secret);
+      } catch (e) {
+        giveBack(); // nothing was answered
+        throw e;
       }
+      if (secretFingerprint === stated) giveBack();
+      else await store.auditFingerprint(sandbox, kind, actorOf(token, req));
       return { status: 200, body: { secretFingerprint } };
     },
   },

@@ -140,12 +140,14 @@ export class StoreServer {
         token,
         store: this.options.store,
         body: async () => parseJsonObject(await readBody(req, this.maxBodyBytes)),
-        chargeFingerprintGuess: () => {
-          const fpWaitMs = this.fingerprintLimiter?.take(token.id) ?? 0;
+        reserveFingerprintGuess: () => {
+          const limiter = this.fingerprintLimiter;
+          const fpWaitMs = limiter?.take(token.id) ?? 0;
           if (fpWaitMs > 0) {
             const message = `too many fingerprint guesses for token ${token.id}; retry after ${fpWaitMs} ms`;
             throw new StoreError("RATE_LIMITED", message, undefined, { retryAfterMs: fpWaitMs });
           }
+          return () => limiter?.refund(token.id);
         },
       });
       sendJson(res, reply.status, reply.body, { ...reply.headers, [HEADER.requestId]: requestId });

@@ -226,25 +226,24 @@ describe.each(engines)("the store service on %s", (engine) => {
     for (const a of answered) expect(logText).not.toContain(String(a.json["secretFingerprint"]));
   });
 
-  test("fingerprints: the secret state already names is no guess (neither charged nor audited), any other is", async () => {
+  test("fingerprints: the secret state already names is given back to the budget and not audited; a spent budget refuses every guess alike", async () => {
     const write = await svc.token("prod", "write");
     const secret = { authToken: "y".repeat(32) };
     const inState = await svc.core.fingerprint("prod", "api-credential", secret);
     const body = JSON.stringify({ kind: "api-credential", secret });
     const path = "/v1/sandboxes/prod/fingerprints";
     const naming = (fp: string) => ({ "x-smschannels-state-fingerprint": fp });
-    // The guess budget (burst 3) spent on secrets that changed since state.
-    for (let i = 0; i < 3; i++) {
-      expect((await call(svc, "POST", path, write.token, body, naming("0".repeat(16)))).status).toBe(200);
-    }
-    expect((await call(svc, "POST", path, write.token, body, naming("0".repeat(16)))).status).toBe(429);
-    expect((await call(svc, "POST", path, write.token, body)).status).toBe(429);
-    // A preview of many unchanged resources: every one answered, none audited.
+    // A preview of many unchanged resources (burst 3): every one answered, none audited, nothing spent.
     for (let i = 0; i < 20; i++) {
       const r = await call(svc, "POST", path, write.token, body, naming(inState));
       expect(r.status).toBe(200);
       expect(r.json["secretFingerprint"]).toBe(inState);
     }
+    // Concurrent ones too: each takes from the budget before it is answered, and gives it back.
+    const together = await Promise.all(
+      Array.from({ length: 3 }, () => call(svc, "POST", path, write.token, body, naming(inState))),
+    );
+    expect(together.map((r) => r.status)).toEqual([200, 200, 200]);
     // The provider's client names state's fingerprint itself.
     const client = new HttpStore({ url: svc.url, token: write.token });
     try {
@@ -252,6 +251,20 @@ describe.each(engines)("the store service on %s", (engine) => {
     } finally {
       await client.close();
     }
+    expect((await svc.core.auditLog(100)).filter((e) => e.action === "fingerprint")).toHaveLength(0);
+    // Secrets that changed since state are guesses: the whole budget (3) is theirs, each audited.
+    for (let i = 0; i < 3; i++) {
+      expect((await call(svc, "POST", path, write.token, body, naming("0".repeat(16)))).status).toBe(200);
+    }
+    expect((await svc.core.auditLog(100)).filter((e) => e.action === "fingerprint")).toHaveLength(3);
+    // Spent: a right guess naming the fingerprint it would match is refused like a wrong one. Were
+    // only misses charged, 200 against 429 would tell right from wrong with no limit at all.
+    const right = await call(svc, "POST", path, write.token, body, naming(inState));
+    const wrong = await call(svc, "POST", path, write.token, body, naming("0".repeat(16)));
+    expect([right.status, wrong.status]).toEqual([429, 429]);
+    expect((right.json["error"] as { code: string }).code).toBe("RATE_LIMITED");
+    expect((wrong.json["error"] as { code: string }).code).toBe("RATE_LIMITED");
+    expect(right.json["secretFingerprint"]).toBeUndefined();
     expect((await svc.core.auditLog(100)).filter((e) => e.action === "fingerprint")).toHaveLength(3);
     const bad = await call(svc, "POST", path, write.token, body, naming("not-a-fingerprint"));
     expect(bad.status).toBe(400);
