@@ -34,6 +34,7 @@ export const RECEIVER_ROUTES: readonly Route[] = [
   {
     method: "GET",
     name: "consents",
+    query: ["number"],
     pattern: /^\/v1\/sandboxes\/([^/]+)\/consents$/,
     async handle({ match, query, token, store }) {
       const sandbox = sandboxOf(match[1]);

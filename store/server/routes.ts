@@ -44,6 +44,8 @@ export interface Route {
   /** For logs: what was done, without ids. */
   readonly name: string;
   readonly pattern: RegExp;
+  /** The query parameters it reads; the server refuses any other (none when absent). */
+  readonly query?: readonly string[];
   handle(ctx: RequestContext): Promise<Reply>;
   /** A status other than the code's usual one, where HTTP has a better word for it. */
   statusFor?(e: StoreError): number | undefined;
@@ -205,6 +207,7 @@ export const ROUTES: readonly Route[] = [
     method: "GET",
     name: "list",
     pattern: COLLECTION,
+    query: ["name"],
     async handle({ match, query, token, store }) {
       const { sandbox, kind } = target(match);
       requireScope(token, sandbox, "read");
@@ -337,6 +340,7 @@ export const ROUTES: readonly Route[] = [
     method: "GET",
     name: "audit",
     pattern: /^\/v1\/audit$/,
+    query: ["limit"],
     async handle({ query, token, store }) {
       requireAdmin(token);
       const limit = Number(query.get("limit") ?? "100");

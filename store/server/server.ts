@@ -46,6 +46,29 @@ export const DEFAULT_FINGERPRINT_RATE_LIMIT: RateLimit = { perSecond: 2, burst: 
 export const DEFAULT_AUTH_FAILURE_LIMIT: RateLimit = { perSecond: 1, burst: 10 };
 
 /**
+ * A query parameter the route does not read is refused, naming it: a typo such as `?nmae=x` would
+ * otherwise answer as if there were no filter (every record instead of none), and a repeated one
+ * leaves which value counts to the order of the string.
+ */
+function checkQuery(query: URLSearchParams, allowed: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const key of query.keys()) {
+    const shown = JSON.stringify(key.slice(0, 64));
+    if (!allowed.includes(key)) {
+      const takes = allowed.length > 0 ? `it takes ${allowed.join(", ")}` : "it takes none";
+      throw new StoreError(
+        "INVALID_INPUT",
+        `query: ${shown} is not a parameter of this route (${takes})`,
+        "query",
+      );
+    }
+    if (seen.has(key))
+      throw new StoreError("INVALID_INPUT", `query: ${shown} is given more than once`, "query");
+    seen.add(key);
+  }
+}
+
+/**
  * The store service: the `/v1` JSON API over one CoreStore, on plain node:http (see README.md for
  * why no framework). One process may run several; they share the database, not memory, except for
  * rate limits, which are per process.
@@ -132,6 +155,7 @@ export class StoreServer {
         throw new StoreError("RATE_LIMITED", message, undefined, { retryAfterMs: waitMs });
       }
       if (req.method === "POST" || req.method === "PATCH") checkContentType(req);
+      checkQuery(url.searchParams, route.query ?? []);
       const match = route.pattern.exec(url.pathname) ?? [];
       const reply = await route.handle({
         req,

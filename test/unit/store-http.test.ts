@@ -81,6 +81,34 @@ describe("store service over HTTP", () => {
     }
   });
 
+  test("a query parameter a route does not read, or one given twice, is 400 naming it; the ones it reads work", async () => {
+    const reader = await svc.token("*", "read");
+    const cases: [string, RegExp][] = [
+      [`${creds}?nmae=main`, /query: "nmae" is not a parameter of this route \(it takes name\)/],
+      [`${creds}?name=a&name=b`, /query: "name" is given more than once/],
+      [`${creds}/cred_x?name=a`, /query: "name" is not a parameter of this route \(it takes none\)/],
+      [
+        "/v1/sandboxes/prod/consents?numbr=%2B14155550100",
+        /query: "numbr" is not a parameter .*it takes number/,
+      ],
+      ["/v1/token?debug=1", /query: "debug" is not a parameter/],
+    ];
+    for (const [path, says] of cases) {
+      const r = await call(svc, "GET", path, { token: reader.token });
+      expect({ path, status: r.status, code: r.body.error?.code }).toEqual({
+        path,
+        status: 400,
+        code: "INVALID_INPUT",
+      });
+      expect(r.body.error?.message).toMatch(says);
+    }
+    expect((await call(svc, "GET", `${creds}?name=main`, { token: reader.token })).status).toBe(200);
+    expect(
+      (await call(svc, "GET", "/v1/sandboxes/prod/consents?number=%2B14155550100", { token: reader.token }))
+        .status,
+    ).toBe(200);
+  });
+
   test("a missing, wrong or revoked token gets 401 in the one error shape", async () => {
     for (const token of [undefined, "nonsense", "smsst_" + "A".repeat(43)]) {
       const a = await call(svc, "GET", creds, token ? { token } : {});
