@@ -53,8 +53,11 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.join(".") || "body";
-  // Zod's messages name types and keys, never values, so a secret in the body is not echoed.
-  throw new StoreError("INVALID_INPUT", `${field}: ${issue?.message ?? "invalid"}`, field);
+  // Zod's messages name types and keys, never values, so a secret in the body is not echoed. A
+  // missing field reads "expected string, received undefined": said plainly instead.
+  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(issue?.message ?? "");
+  const reason = missing ? `is required (a ${missing[1]})` : (issue?.message ?? "invalid");
+  throw new StoreError("INVALID_INPUT", `${field}: ${reason}`, field);
 }
 
 /** Drops keys whose value is undefined: the store's types say "absent", not "undefined". */

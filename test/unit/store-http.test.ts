@@ -290,6 +290,11 @@ describe("store service over HTTP", () => {
     expect(
       (await call(svc, "GET", "/v1/sandboxes/Bad_Sandbox/webhooks", { token: writer.token })).status,
     ).toBe(400);
+    // A missing field is said plainly, named.
+    const { name: _name, ...nameless } = credentialBody("x");
+    const missing = await call(svc, "POST", creds, { token: writer.token, body: nameless });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ field: "name", message: "name: is required (a string)" });
   });
 
   test("the audit route is for tokens of every sandbox (*) only", async () => {
