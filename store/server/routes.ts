@@ -264,10 +264,20 @@ export const ROUTES: readonly Route[] = [
       const t = target(match);
       requireScope(token, t.sandbox, "write");
       const version = versionOfIfMatch(req.headers[HEADER.ifMatch]);
-      if (version === undefined || Number.isNaN(version)) {
+      // Absent: 428, the precondition HTTP requires here. Present but not one of our ETags (a bare
+      // 3, or *, which would match any version): 400, a malformed header.
+      if (version === undefined) {
         throw new StoreError(
           "INVALID_INPUT",
           'If-Match: an update must name the version it changes, as the ETag of the record (e.g. If-Match: "3")',
+          "If-Match",
+          { missing: true },
+        );
+      }
+      if (Number.isNaN(version)) {
+        throw new StoreError(
+          "INVALID_INPUT",
+          'If-Match: must be the ETag the record was read with, quotes included (e.g. If-Match: "3"); "*" is not taken, since an update must name the version it changes',
           "If-Match",
         );
       }
@@ -283,7 +293,7 @@ export const ROUTES: readonly Route[] = [
     },
     statusFor(e) {
       if (e.code === "CONFLICT") return 412;
-      return e.field === "If-Match" ? 428 : undefined;
+      return e.field === "If-Match" && e.details?.["missing"] === true ? 428 : undefined;
     },
   },
   {

@@ -164,7 +164,7 @@ describe("store service over HTTP", () => {
     expect((await call(svc, "GET", `${creds}/cred_none/secret`, { token: runtime.token })).status).toBe(404);
   });
 
-  test("updates need If-Match: missing 428, stale 412, current 200 with the new ETag", async () => {
+  test("updates need If-Match: missing 428, malformed 400, stale 412, current 200 with the new ETag", async () => {
     const created = await call(svc, "POST", creds, { token: writer.token, body: credentialBody("main") });
     expect(created.headers["etag"]).toBe('"1"');
     const path = `${creds}/${created.body["id"] as string}`;
@@ -174,6 +174,16 @@ describe("store service over HTTP", () => {
     });
     expect(missing.status).toBe(428);
     expect(missing.body.error?.code).toBe("INVALID_INPUT");
+    // Given but not one of the service's ETags: a malformed header (400), saying what it must be.
+    for (const header of ["1", "*", 'W/"1"']) {
+      const malformed = await call(svc, "PATCH", path, {
+        token: writer.token,
+        body: { data: { accountSid: "AC00000000000000000000000000000000" } },
+        headers: { "if-match": header },
+      });
+      expect({ header, status: malformed.status }).toEqual({ header, status: 400 });
+      expect(malformed.body.error?.message).toContain("must be the ETag the record was read with");
+    }
     const ok = await call(svc, "PATCH", path, {
       token: writer.token,
       body: { data: { accountSid: "AC00000000000000000000000000000000", n: 1 } },
