@@ -290,8 +290,21 @@ export class HttpStore implements CredentialStore {
   /** The configured token's sandbox and scopes, as the service knows them (`GET /v1/token`). */
   async tokenInfo(): Promise<TokenInfo> {
     const ctx = this.ctx("describe its token", "*", "any");
-    const answer = await this.call({ method: "GET", path: TOKEN_PATH, retry: "idempotent", ctx });
-    return answer.body as TokenInfo;
+    try {
+      const answer = await this.call({ method: "GET", path: TOKEN_PATH, retry: "idempotent", ctx });
+      return answer.body as TokenInfo;
+    } catch (e) {
+      // The service always has this route: a 404 (even one in the store's error shape, as the
+      // webhook receiver answers) means the URL is something else, or lacks a path prefix.
+      if (!StoreError.is(e, "NOT_FOUND")) throw e;
+      throw new StoreError(
+        "UNAVAILABLE",
+        `${this.options.url} answered 404 to GET ${this.basePath}${TOKEN_PATH}, which the store service always answers: is smschannels:storeUrl the base URL of the store service (not the webhook receiver's, and with any path prefix its proxy adds)?`,
+        undefined,
+        { status: 404 },
+        { cause: e },
+      );
+    }
   }
 
   async fingerprint(

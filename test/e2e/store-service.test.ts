@@ -164,7 +164,7 @@ test("a wrong token gives a clear 401 error; a token of another sandbox a clear 
   expectSuccess(await elsewhere.preview());
 });
 
-test("a store URL that does not answer, or http:// to another host, stops the preview naming smschannels:storeUrl", async () => {
+test("a store URL that does not answer, answers 404 where the service cannot, or is http:// to another host, stops the preview naming smschannels:storeUrl", async () => {
   const closed = `http://127.0.0.1:${await freePort()}`;
   for (const [url, says] of [
     [
@@ -174,6 +174,10 @@ test("a store URL that does not answer, or http:// to another host, stops the pr
     [
       "http://10.1.2.3:8787",
       /smschannels:storeUrl \(or SMSCHANNELS_STORE_URL\): http:\/\/ to 10\.1\.2\.3 would send the store token in clear text: use https:\/\//,
+    ],
+    [
+      `${service.url}/store`,
+      /smschannels:storeUrl \(or SMSCHANNELS_STORE_URL\): .* answered 404 to GET \/store\/v1\/token, which the store service always answers/,
     ],
   ] as const) {
     const s = await serviceStack(`unusable-${stacks.length}`, "team-a", writeToken, 1);
