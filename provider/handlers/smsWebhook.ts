@@ -230,7 +230,7 @@ function credentialRefused(
   const rotated = `If the credential's ${secret} was changed in Twilio: set the current one on SmsApiCredential "${credential.name}", run \`pulumi up\`, then run the ${where.op} again.`;
   const gone =
     where.op === "delete"
-      ? ` If the account is gone for good: remove the webhook from the stack with \`pulumi state delete '${urn}'\`; its record (webhook "${name}", id ${where.id}, sandbox "${where.sandbox}") is then left in the store, where it keeps credential "${credential.name}" in use until it is deleted there: npx pulumi-sms-channels-store records delete --database ${ctx.settings.storeUrl ? "<the service's database>" : ctx.settings.storePath} --sandbox ${where.sandbox} --kind webhook ${where.id}`
+      ? ` If the account is gone for good: remove the webhook from the stack with \`pulumi state delete '${urn}'\`; its record (webhook "${name}", id ${where.id}, sandbox "${where.sandbox}") is then left in the store, where it keeps credential "${credential.name}" in use until it is deleted there: npx pulumi-sms-channels-store records delete --database ${ctx.settings.storeUrl ? "<the service's database>" : ctx.settings.storePath} --sandbox ${where.sandbox} --kind webhook ${where.id} --force${ctx.settings.storeUrl ? " (run by an admin of the store service, with SMSCHANNELS_STORE_KEY set to its key)" : ""}`
       : "";
   return new ProviderError(
     "TWILIO_REJECTED",

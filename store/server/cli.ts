@@ -35,9 +35,10 @@ export const USAGE = `Usage:
   pulumi-sms-channels-store consents list --database <db> --sandbox <name> [--number <E.164>] [--json]
   pulumi-sms-channels-store messages show --database <db> --sandbox <name> <message-id>
   pulumi-sms-channels-store records list   --database <db> --sandbox <name> [--kind <kind>] [--json]
-  pulumi-sms-channels-store records delete --database <db> --sandbox <name> --kind <kind> <record-id>
+  pulumi-sms-channels-store records delete --database <db> --sandbox <name> --kind <kind> <record-id> [--force]
       kinds: api-credential, webhook, channel-configuration. For a record a stack no longer holds
-      (after \`pulumi state delete\`); a record still referred to is refused (IN_USE).
+      (after \`pulumi state delete\`): one a stack owns needs --force; one still referred to is
+      refused (IN_USE).
   pulumi-sms-channels-store rekey   --database <postgres://...|./store.db> [--batch-size 100]
       re-seals every secret with the first key of SMSCHANNELS_STORE_KEY (for an embedded store
       without it: the key file beside the store), then retires the others: they can be removed.
@@ -77,6 +78,7 @@ const OPTIONS = {
   scope: { type: "string", multiple: true },
   description: { type: "string" },
   json: { type: "boolean" },
+  force: { type: "boolean" },
   "allow-private-vendor-hosts": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -273,6 +275,9 @@ async function recordsCommand(
     throw new UsageError("records delete: --sandbox <name> --kind <kind> and one record id");
   if (sub === "list" && rest.length > 0) throw new UsageError("records list: takes no record id");
   const database = databaseOf(values, io.env);
+  // A mistyped path would otherwise make an empty store and list nothing, as if it were right.
+  if (!isPostgresUrl(database) && !fs.existsSync(database))
+    throw new UsageError(`records: --database ${database} does not exist`);
   const keyring = keyringOf(
     database,
     io.env,
@@ -286,6 +291,7 @@ async function recordsCommand(
       ...(kind ? { kind } : {}),
       ...(rest[0] ? { id: rest[0] } : {}),
       json: values.json === true,
+      force: values.force === true,
     },
     keyring,
     io.stdout,

@@ -18,6 +18,8 @@ export interface RecordsCommand {
   readonly kind?: RecordKind;
   readonly id?: string;
   readonly json: boolean;
+  /** delete: also a record a stack still names as its owner. */
+  readonly force: boolean;
 }
 
 export function isRecordKind(text: string): text is RecordKind {
@@ -28,6 +30,16 @@ function describe(r: StoredRecord): string {
   return `${r.id}  ${r.kind}  ${JSON.stringify(r.name)}  v${r.version}  updated ${r.updatedAt}  ${
     r.ownerUrn ? `owner ${r.ownerUrn}` : "no owner"
   }`;
+}
+
+/** An attached webhook's Messaging Service, which its deletion leaves calling a webhook that is gone. */
+function attachmentNote(r: StoredRecord): string {
+  const service = r.data["attachedServiceSid"];
+  if (typeof service !== "string") return "";
+  const before = r.data["previousServiceUrl"];
+  return ` It is attached to Messaging Service ${service}, which calls it until its URL is put back${
+    typeof before === "string" && before !== "" ? ` (it was ${before})` : ""
+  }.`;
 }
 
 export async function records(
@@ -50,6 +62,21 @@ export async function records(
       case "delete": {
         const kind = c.kind as RecordKind;
         const id = c.id as string;
+        const record = await store.get(c.sandbox, kind, id);
+        if (!record) {
+          stderr(`no ${kind} ${id} in sandbox "${c.sandbox}"\n`);
+          return 1;
+        }
+        // A record a stack owns is that stack's to delete: deleted here, the stack's next refresh
+        // forgets it, and an attached webhook's Messaging Service keeps calling a webhook that is gone
+        // (its earlier URL then lost for good). Only once the stack no longer holds it (pulumi state
+        // delete) is this the way out, and the caller says so with --force.
+        if (record.ownerUrn && !c.force) {
+          stderr(
+            `${kind} ${id} is held by ${record.ownerUrn}: remove it from that stack (delete it from the program, then pulumi up; or pulumi destroy). If that stack no longer holds it (pulumi state delete), add --force.${attachmentNote(record)}\n`,
+          );
+          return 1;
+        }
         const result = await store.delete(c.sandbox, kind, id, { actor: "cli" });
         if (result === "absent") {
           stderr(`no ${kind} ${id} in sandbox "${c.sandbox}"\n`);

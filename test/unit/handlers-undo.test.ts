@@ -174,7 +174,7 @@ describe("SmsWebhook: a delete puts the service back before it deletes the recor
     );
     // …and the command that deletes that record, which keeps the credential in use.
     expect(err?.message).toContain(
-      `npx pulumi-sms-channels-store records delete --database ${h.ctx.settings.storePath} --sandbox prod --kind webhook ${id}`,
+      `npx pulumi-sms-channels-store records delete --database ${h.ctx.settings.storePath} --sandbox prod --kind webhook ${id} --force`,
     );
     expect(err?.message).not.toContain(account.authToken);
     expect(err?.message).not.toContain(newToken);

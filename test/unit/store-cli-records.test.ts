@@ -84,6 +84,50 @@ test("delete goes through the store's rules: a credential in use is refused, the
   }
 });
 
+test("a record a stack owns needs --force, and an attached webhook's service is named", async () => {
+  const store = await openEmbeddedStore({ path: db });
+  let owned: string;
+  const urn = "urn:pulumi:dev::quickstart::pulumi-nodejs:dynamic/smschannels:SmsWebhook::fb";
+  try {
+    const input = webhook("prod", "feedback", credentialId);
+    owned = (
+      await store.create(
+        {
+          ...input,
+          data: {
+            ...input.data,
+            attachedServiceSid: `MG${"a".repeat(32)}`,
+            previousServiceUrl: "https://example.com/orig",
+          },
+          ownerUrn: urn,
+        },
+        { actor: "records-cli-test" },
+      )
+    ).id;
+  } finally {
+    await store.close();
+  }
+  const argv = ["records", "delete", "--database", db, "--sandbox", "prod", "--kind", "webhook", owned];
+  const refused = io();
+  expect(await runCli(argv, refused)).toBe(1);
+  const said = refused.err.join("");
+  expect(said).toContain(`webhook ${owned} is held by ${urn}`);
+  expect(said).toContain("add --force");
+  expect(said).toContain(`attached to Messaging Service MG${"a".repeat(32)}`);
+  expect(said).toContain("(it was https://example.com/orig)");
+  const forced = io();
+  expect(await runCli([...argv, "--force"], forced)).toBe(0);
+  expect(forced.out.join("")).toBe(`deleted webhook ${owned} from sandbox "prod"\n`);
+});
+
+test("a --database file that does not exist is refused, not made", async () => {
+  const typo = path.join(dir, "stroe.db");
+  const out = io();
+  expect(await runCli(["records", "list", "--database", typo, "--sandbox", "prod"], out)).toBe(2);
+  expect(out.err.join("")).toContain(`records: --database ${typo} does not exist`);
+  expect(fs.existsSync(typo)).toBe(false);
+});
+
 test("wrong usage exits 2 naming what is wrong", async () => {
   const cases: [string[], RegExp][] = [
     [["records", "remove"], /records: list or delete, got "remove"/],
@@ -102,10 +146,10 @@ test("wrong usage exits 2 naming what is wrong", async () => {
     expect(await runCli(argv, out)).toBe(2);
     expect(out.err.join("")).toMatch(says);
   }
-  // A database with no key beside it and none in the environment: said, nothing opened.
+  // A store copied without the key file beside it, and no key in the environment: said.
   const bare = io();
   const elsewhere = path.join(dir, "other.db");
+  fs.copyFileSync(db, elsewhere);
   expect(await runCli(["records", "list", "--database", elsewhere, "--sandbox", "prod"], bare)).toBe(2);
   expect(bare.err.join("")).toMatch(/SMSCHANNELS_STORE_KEY must hold the store's key/);
-  expect(fs.existsSync(elsewhere)).toBe(false);
 });
