@@ -3,7 +3,7 @@
 // prepack builds dist/ and the policy pack), installs the tarball into fresh programs OUTSIDE the repo
 // laid out as `pulumi new typescript` lays them out (Pulumi.yaml, package.json, tsconfig.json of the
 // template, index.ts = the README's quick-start program), then:
-//   - type-checks the program with TypeScript 3.8 (the copy @pulumi/pulumi vendors), 4.9 and 5.x;
+//   - type-checks the program with TypeScript 3.8 (the copy @pulumi/pulumi vendors), 4.9, 5.x and 6.x;
 //   - runs the README's deploy commands (`pulumi up`, `pulumi stack output`) against the Twilio emulator
 //     on the embedded store (which must then hold the credential and the channel), then the rest of the
 //     stack's life (test/install/lifecycle.js: a no-change preview, the policy pack, an in-place
@@ -164,7 +164,7 @@ function nodeBinDir(major) {
   return bin;
 }
 
-/** TypeScript 4.9 / 5 for the type-check, installed apart from every program. */
+/** TypeScript 4.9 / 5 / 6 for the type-check, installed apart from every program. */
 function typescript(version) {
   const dir = path.join(CACHE, "typescript", version);
   const ts = path.join(dir, "node_modules", "typescript");
@@ -336,6 +336,8 @@ function typecheckWith(dir, configName) {
     ],
     ["4.9", typescript("4.9")],
     ["5", typescript("5")],
+    // What `npm install --save-dev typescript` gives today, on the path the README sends there.
+    ["6", typescript("6")],
   ];
   const out = {};
   for (const [label, ts] of versions) {
