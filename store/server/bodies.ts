@@ -55,8 +55,14 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const field = issue?.path.join(".") || "body";
   // Zod's messages name types and keys, never values, so a secret in the body is not echoed. A
   // missing field reads "expected string, received undefined": said plainly instead.
-  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(issue?.message ?? "");
-  const reason = missing ? `is required (a ${missing[1]})` : (issue?.message ?? "invalid");
+  const wrong = /^Invalid input: expected (\w+), received (\w+)$/.exec(issue?.message ?? "");
+  // zod's "record" is a JSON object here, where "record" means a stored record.
+  const expected = wrong?.[1] === "record" ? "JSON object" : wrong?.[1];
+  const reason = !wrong
+    ? (issue?.message ?? "invalid")
+    : wrong[2] === "undefined"
+      ? `is required (a ${expected})`
+      : `must be a ${expected}, not ${wrong[2]}`;
   throw new StoreError("INVALID_INPUT", `${field}: ${reason}`, field);
 }
 

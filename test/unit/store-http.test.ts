@@ -305,6 +305,15 @@ describe("store service over HTTP", () => {
     const missing = await call(svc, "POST", creds, { token: writer.token, body: nameless });
     expect(missing.status).toBe(400);
     expect(missing.body.error).toMatchObject({ field: "name", message: "name: is required (a string)" });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...credentialBody("x"), name: null }, "name: must be a string, not null"],
+      [{ ...credentialBody("x"), data: undefined }, "data: is required (a JSON object)"],
+      [{ ...credentialBody("x"), data: [] }, "data: must be a JSON object, not array"],
+    ];
+    for (const [body, says] of cases) {
+      const r = await call(svc, "POST", creds, { token: writer.token, body });
+      expect({ status: r.status, message: r.body.error?.message }).toEqual({ status: 400, message: says });
+    }
   });
 
   test("the audit route is for tokens of every sandbox (*) only", async () => {
