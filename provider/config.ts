@@ -21,7 +21,7 @@ export interface ConfigSource {
   get(key: string): string | undefined;
 }
 
-export const KEYS = {
+const KEYS = {
   storeUrl: "SMSCHANNELS_STORE_URL",
   storeToken: "SMSCHANNELS_STORE_TOKEN",
   storePath: "SMSCHANNELS_STORE_PATH",
@@ -33,6 +33,11 @@ export const KEYS = {
   allowPrivateVendorHosts: "SMSCHANNELS_ALLOW_PRIVATE_VENDOR_HOSTS",
 } as const;
 
+/** How errors name a setting: its stack config key and its environment variable. */
+export function settingName(key: keyof typeof KEYS): string {
+  return `smschannels:${key} (or ${KEYS[key]})`;
+}
+
 /** A bad setting, named by its stack config key and its environment variable. */
 export class ConfigError extends ProviderError {
   override readonly name: string = "ConfigError";
@@ -42,7 +47,7 @@ export class ConfigError extends ProviderError {
     reason: string,
     options?: ProviderErrorOptions,
   ) {
-    super("INVALID_CONFIG", `smschannels:${key} (or ${KEYS[key]}): ${reason}`, options);
+    super("INVALID_CONFIG", `${settingName(key)}: ${reason}`, options);
   }
 }
 
