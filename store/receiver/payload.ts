@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { E164, SHORT_CODE } from "../../contract/formats";
 import { twilioSignedParams } from "./signature";
 
 /**
@@ -99,14 +100,18 @@ const SERVICE_SID: FieldRule = {
   format: /^MG[0-9a-f]{32}$/,
   reason: "expected MG followed by 32 hex digits",
 };
+// The contract's number formats, within the patterns below. Its SID formats are not used: they take
+// upper-case hex too, and the argument above needs values with no upper-case letter.
+const e164 = E164.source.replace(/^\^|\$$/g, "");
+const shortCode = SHORT_CODE.source.replace(/^\^|\$$/g, "");
 /** The texter: an E.164 number, bare or after a channel prefix (`whatsapp:+1…`, `rcs:+1…`). */
 const PROFILE: FieldRule = {
-  format: /^(?:(?:rcs|whatsapp|messenger):)?\+[1-9]\d{1,14}$/,
+  format: new RegExp(`^(?:(?:rcs|whatsapp|messenger):)?${e164}$`),
   reason: "expected an E.164 number (+14155550100), bare or after a channel prefix (rcs:, whatsapp:)",
 };
 /** Our side: an E.164 number, a short code, or a channel address (`rcs:acme_agent`, `whatsapp:+1…`). */
 const OURS: FieldRule = {
-  format: /^(?:\+[1-9]\d{1,14}|\d{5,6}|(?:rcs|whatsapp|messenger):(?:\+[1-9]\d{1,14}|[a-z0-9_]+))$/,
+  format: new RegExp(`^(?:${e164}|${shortCode}|(?:rcs|whatsapp|messenger):(?:${e164}|[a-z0-9_]+))$`),
   reason: "expected an E.164 number (+14155550100), a short code or a channel address (rcs:…, whatsapp:+…)",
 };
 /** Twilio's message statuses (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values). */
