@@ -68,6 +68,15 @@ function afterDeploy(o) {
     const r = pulumi(["preview", "--expect-no-changes"]);
     return r.code === 0 ? undefined : `a preview found changes: ${r.output.slice(-1500)}`;
   };
+  // A secret goes in on stdin, never on a command line, as the README sets one.
+  const setSecret = (key, value) => {
+    const r = run("pulumi", ["config", "set", "--secret", key, "--non-interactive"], {
+      cwd: dir,
+      env,
+      input: value,
+    });
+    return r.code === 0 ? undefined : r.output.slice(-1500);
+  };
   const up = () => {
     const r = pulumi(["up", "--yes"]);
     return r.code === 0 ? undefined : r.output.slice(-3000);
@@ -165,10 +174,7 @@ function afterDeploy(o) {
       if (stale.code === 0) return "a preview with the rotated-out token passed";
       if (!/authToken/.test(stale.output))
         return `the failed preview does not name authToken: ${stale.output.slice(-1500)}`;
-      const argv = ["config", "set", "--secret", "twilioAuthToken", "--non-interactive"];
-      const set = run("pulumi", argv, { cwd: dir, env, input: emulator.token });
-      if (set.code !== 0) return set.output.slice(-1500);
-      const failed = up();
+      const failed = setSecret("twilioAuthToken", emulator.token) ?? up();
       if (failed) return failed;
       const now = outputs();
       if (now.credentialId !== first.credentialId) return "the rotation replaced the credential";
@@ -205,9 +211,8 @@ function afterDeploy(o) {
           return `the refused preview does not name smschannels:storeToken: ${refused.output.slice(-1500)}`;
         const token = o.widenToken();
         if (token.error) return token.error;
-        const argv = ["config", "set", "--secret", "smschannels:storeToken", "--non-interactive"];
-        const set = run("pulumi", argv, { cwd: dir, env, input: token.token });
-        if (set.code !== 0) return set.output.slice(-1500);
+        const set = setSecret("smschannels:storeToken", token.token);
+        if (set) return set;
       }
       return (
         up() ??
